@@ -1,0 +1,1 @@
+"""The pure calling-policy domain: no I/O, no clock reads. Time is always a parameter."""
