@@ -237,7 +237,11 @@ class Store(Protocol):
         """Every campaign but the deleted ones, by id."""
 
     def update_campaign(
-        self, campaign_id: int, now: datetime, *, name: str | None = None,
+        self,
+        campaign_id: int,
+        now: datetime,
+        *,
+        name: str | None = None,
         settings: dict[str, Any] | None = None,
     ) -> CampaignRecord:
         """Replace the name and/or the settings; raises KeyError for an unknown id."""
@@ -320,7 +324,9 @@ class Store(Protocol):
         """Jobs named by phone (all jobs of that number) or id; unknown ones raise
         ``id.not.found`` / ``phone.not.found``."""
 
-    def jobs_by_date(self, campaign_id: int, flt: TimeFilter, page: Page) -> list[CallJobRecord]: ...
+    def jobs_by_date(
+        self, campaign_id: int, flt: TimeFilter, page: Page
+    ) -> list[CallJobRecord]: ...
 
     def unfinished_jobs(self, campaign_id: int, page: Page) -> list[CallJobRecord]: ...
 
