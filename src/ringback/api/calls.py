@@ -1,0 +1,360 @@
+"""The JAICP-compatible Calls API: ``/api/calls/campaign/{token}/…`` (JAICP Calls API 1.10).
+
+The campaign's secret token in the path is the only credential, as in JAICP. Every POST takes an
+optional ``Idempotence-Key`` header: the same key within 24 h returns the first response and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Form, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ringback import campaign as campaign_settings
+from ringback.api import schemas
+from ringback.api.errors import TOKEN_RESPONSES, ApiError
+from ringback.api.records import attempt_json, job_json
+from ringback.domain.errors import ValidationError
+from ringback.domain.policy import parse_instant
+from ringback.store.base import CampaignRecord, Page, Store, StoredResponse, TimeFilter
+
+router = APIRouter(tags=["Calls API"], responses=TOKEN_RESPONSES)
+BASE = "/api/calls/campaign/{token}"
+IdempotenceKey = Annotated[str | None, Header(alias="Idempotence-Key")]
+JsonBody = Annotated[Any, Body()]
+
+CLOSED_STATUSES = ("finished", "deleted")
+CONTROLLABLE_STATUSES = ("new", "planned", "inProgress", "paused")
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def _campaign(request: Request, token: str) -> CampaignRecord:
+    campaign = _store(request).get_campaign_by_token(token)
+    if campaign is None or campaign.status == "deleted":
+        raise ApiError(404, "invalid.token", "no campaign has this token")
+    return campaign
+
+
+def _open_campaign(request: Request, token: str) -> CampaignRecord:
+    campaign = _campaign(request, token)
+    if campaign.status in CLOSED_STATUSES:
+        raise ApiError(
+            400,
+            "invalid.call.task.state",
+            f"the campaign is {campaign.status}: it takes no new numbers",
+            state=campaign.status.upper(),
+        )
+    return campaign
+
+
+def idempotent(
+    request: Request, scope: str, key: str | None, body: Any, run: Callable[[], Any]
+) -> Response:
+    """Run ``run`` once per ``Idempotence-Key``: a repeat within 24 h gets the first answer.
+
+    Only successful answers are stored: a rejected request changed nothing, so repeating it
+    must be allowed to succeed once the input is fixed.
+    """
+    if key is None:
+        return JSONResponse(run())
+    store = _store(request)
+    now = _now(request)
+    stored = store.get_idempotent(scope, key, now)
+    if stored is not None:
+        return JSONResponse(stored.body, status_code=stored.status_code)
+    result = run()
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    store.put_idempotent(scope, key, StoredResponse(200, result, digest), now)
+    return JSONResponse(result)
+
+
+def add_phones(request: Request, campaign: CampaignRecord, body: Any) -> list[str]:
+    now = _now(request)
+    numbers = campaign_settings.build_numbers(body, campaign.settings, now)
+    ids = _store(request).add_numbers(campaign.id, numbers, now)
+    wake = getattr(request.app.state, "wake", None)
+    if wake is not None:
+        wake()
+    return [str(i) for i in ids]
+
+
+@router.post(
+    BASE + "/addPhones",
+    summary="Add numbers (all or nothing)",
+    response_model=list[str],
+    openapi_extra={"requestBody": schemas.ADD_PHONES_BODY},
+)
+def post_add_phones(
+    request: Request, token: str, body: JsonBody, idempotence_key: IdempotenceKey = None
+) -> Response:
+    campaign = _open_campaign(request, token)
+    return idempotent(
+        request,
+        f"addPhones:{campaign.id}",
+        idempotence_key,
+        body,
+        lambda: add_phones(request, campaign, body),
+    )
+
+
+def _crm_add(request: Request, token: str, phone: str, gmt_zone: str | None) -> str:
+    campaign = _open_campaign(request, token)
+    item: dict[str, Any] = {"phone": phone}
+    if gmt_zone is not None:
+        item["gmtZone"] = gmt_zone
+    return add_phones(request, campaign, [item])[0]
+
+
+@router.get(
+    "/api/crmCalls/campaign/{token}/addPhone",
+    response_model=str,
+    summary="Add one number (query string)",
+)
+def get_crm_add_phone(
+    request: Request,
+    token: str,
+    phone: Annotated[str, Query()],
+    gmtZone: Annotated[str | None, Query()] = None,
+) -> str:
+    return _crm_add(request, token, phone, gmtZone)
+
+
+@router.post(
+    "/api/crmCalls/campaign/{token}/addPhone", response_model=str, summary="Add one number (form)"
+)
+def post_crm_add_phone(
+    request: Request,
+    token: str,
+    phone: Annotated[str, Form()],
+    gmtZone: Annotated[str | None, Form()] = None,
+) -> str:
+    return _crm_add(request, token, phone, gmtZone)
+
+
+def _selection(body: Any) -> tuple[list[str], list[int]]:
+    """``{"phones": […], "ids": […]}``: the union of what they name (either may be absent)."""
+    if not isinstance(body, dict):
+        raise ValidationError("invalid.body", 'expected {"phones": [...], "ids": [...]}')
+    phones = body.get("phones") or []
+    ids = body.get("ids") or []
+    if not isinstance(phones, list) or not all(isinstance(p, (str, int)) for p in phones):
+        raise ValidationError("invalid.phones", "phones must be an array of phone strings")
+    if not isinstance(ids, list):
+        raise ValidationError("invalid.ids", "ids must be an array of call-job ids")
+    parsed: list[int] = []
+    for value in ids:
+        try:
+            parsed.append(int(str(value)))
+        except ValueError:
+            raise ValidationError("id.not.found", f"no call job has id {value!r}") from None
+    return [str(p) for p in phones], parsed
+
+
+@router.post(
+    BASE + "/callJob/cancel",
+    response_model=list[str],
+    openapi_extra={"requestBody": schemas.SELECTION_BODY},
+)
+def cancel(
+    request: Request, token: str, body: JsonBody, idempotence_key: IdempotenceKey = None
+) -> Response:
+    campaign = _campaign(request, token)
+    phones, ids = _selection(body)
+
+    def run() -> list[str]:
+        done = _store(request).cancel_jobs(campaign.id, phones, ids, _now(request))
+        return [str(i) for i in done]
+
+    return idempotent(request, f"cancel:{campaign.id}", idempotence_key, body, run)
+
+
+@router.post(
+    BASE + "/callJob/getReport",
+    response_model=list[schemas.CallJob],
+    openapi_extra={"requestBody": schemas.SELECTION_BODY},
+)
+def job_report(request: Request, token: str, body: JsonBody) -> list[dict[str, Any]]:
+    campaign = _campaign(request, token)
+    phones, ids = _selection(body)
+    return [job_json(j) for j in _store(request).get_jobs(campaign.id, phones=phones, ids=ids)]
+
+
+def _page(data: Any) -> Page:
+    if data is None:
+        return Page()
+    if not isinstance(data, dict):
+        raise ValidationError("invalid.pagination", "pagination must be {page, pageSize}")
+    page, size = data.get("page", 0), data.get("pageSize", 20)
+    for name, value, low, high in (("page", page, 0, 199), ("pageSize", size, 1, 200)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(
+                "invalid.pagination", f"{name} must be an integer {low}-{high}, got {value!r}"
+            )
+    return Page(page, size)
+
+
+def _filter(data: Any, first: str) -> TimeFilter:
+    if data is None:
+        return TimeFilter()
+    if not isinstance(data, dict):
+        raise ValidationError("invalid.filter", "filter must be an object of ISO-8601 bounds")
+    names = (f"{first}From", f"{first}To", "finishedAtFrom", "finishedAtTo")
+    values: list[datetime | None] = []
+    for name in names:
+        raw = data.get(name)
+        if raw is None:
+            values.append(None)
+            continue
+        try:
+            values.append(parse_instant(raw, field=name))
+        except ValidationError:
+            raise ValidationError(
+                "invalid.filter", f"filter.{name} must be an ISO-8601 date-time, got {raw!r}"
+            ) from None
+    return TimeFilter(*values)
+
+
+def _paged(items: Sequence[dict[str, Any]], page: Page) -> dict[str, Any]:
+    return {"items": list(items), "pagination": {"page": page.page, "pageSize": page.page_size}}
+
+
+def _body_object(body: Any) -> dict[str, Any]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationError("invalid.body", "expected a JSON object")
+    return body
+
+
+@router.post(
+    BASE + "/callJob/getReportByDate",
+    response_model=schemas.CallJobPage,
+    openapi_extra={"requestBody": schemas.by_date_body("createdAt")},
+)
+def job_report_by_date(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
+    campaign = _campaign(request, token)
+    data = _body_object(body)
+    page = _page(data.get("pagination"))
+    flt = _filter(data.get("filter"), "createdAt")
+    jobs = _store(request).jobs_by_date(campaign.id, flt, page)
+    return _paged([job_json(j) for j in jobs], page)
+
+
+@router.post(
+    BASE + "/callJob/getUnfinished",
+    response_model=schemas.CallJobPage,
+    openapi_extra={"requestBody": schemas.PAGINATION_BODY},
+)
+def unfinished(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
+    campaign = _campaign(request, token)
+    page = _page(_body_object(body) or None)
+    jobs = _store(request).unfinished_jobs(campaign.id, page)
+    return _paged([job_json(j) for j in jobs], page)
+
+
+@router.post(
+    BASE + "/callAttempt/getReport",
+    response_model=list[schemas.CallAttempt],
+    openapi_extra={"requestBody": schemas.SELECTION_BODY},
+)
+def attempt_report(request: Request, token: str, body: JsonBody) -> list[dict[str, Any]]:
+    campaign = _campaign(request, token)
+    phones, ids = _selection(body)
+    attempts = _store(request).get_attempts(campaign.id, phones=phones, ids=ids)
+    return [attempt_json(a) for a in attempts]
+
+
+@router.post(
+    BASE + "/callAttempt/getReportByDate",
+    response_model=schemas.CallAttemptPage,
+    openapi_extra={"requestBody": schemas.by_date_body("startedAt")},
+)
+def attempt_report_by_date(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
+    campaign = _campaign(request, token)
+    data = _body_object(body)
+    page = _page(data.get("pagination"))
+    flt = _filter(data.get("filter"), "startedAt")
+    attempts = _store(request).attempts_by_date(campaign.id, flt, page)
+    return _paged([attempt_json(a) for a in attempts], page)
+
+
+@router.get(BASE, response_model=schemas.CampaignInfo, summary="The campaign and its short report")
+def campaign_info(request: Request, token: str) -> dict[str, Any]:
+    campaign = _campaign(request, token)
+    counts = _store(request).counts(campaign.id)
+    settings = campaign.settings
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "projectName": settings.get("bot") or "builtin",
+        "creationDate": int(campaign.created_at.timestamp() * 1000),
+        "botId": settings.get("bot") or "builtin",
+        "startTime": _ms(campaign.started_at),
+        "endTime": _ms(campaign.finished_at),
+        "status": campaign.status,
+        "maxSimultaneousCalls": campaign.lines,
+        "shortReport": {
+            "totalNumbers": counts.total_numbers,
+            "processedNumbers": counts.processed_numbers,
+            "usedTalkingTime": counts.talk_seconds,
+            "usedAsrSeconds": 0,
+            "inProcessCalls": counts.in_process,
+            "retryCalls": counts.on_retry,
+        },
+    }
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+@router.get(BASE + "/status", response_model=str)
+def campaign_status(request: Request, token: str) -> str:
+    return _campaign(request, token).status
+
+
+def control(request: Request, campaign: CampaignRecord, action: str) -> CampaignRecord:
+    """Stop, pause or resume; accepted in new, planned, inProgress and paused (SPEC §2)."""
+    if campaign.status not in CONTROLLABLE_STATUSES:
+        raise ApiError(
+            400,
+            "invalid.call.task.state",
+            f"cannot {action} a campaign that is {campaign.status}",
+            state=campaign.status.upper(),
+        )
+    if action == "stop":
+        status = "finished"
+    elif action == "pause":
+        status = "paused"
+    elif campaign.status != "paused":
+        return campaign  # resuming a running campaign changes nothing
+    else:
+        status = "inProgress" if campaign.started_at is not None else "planned"
+    updated = _store(request).set_campaign_status(campaign.id, status, _now(request))
+    wake = getattr(request.app.state, "wake", None)
+    if wake is not None:
+        wake()
+    return updated
+
+
+@router.post(BASE + "/control/{action}", summary="Stop, pause or resume the campaign")
+def post_control(request: Request, token: str, action: str) -> Response:
+    if action not in ("stop", "pause", "resume"):
+        raise ApiError(404, "not.found", f"unknown control {action!r}: stop, pause or resume")
+    control(request, _campaign(request, token), action)
+    return Response(status_code=200)

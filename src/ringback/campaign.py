@@ -1,0 +1,189 @@
+"""Campaign settings and the addPhones body: validation shared by the API and the simulator.
+
+A campaign's settings are the admin-API fields (SPEC §4, §7). They are validated here once and
+kept as JSON in the store; the calling-policy part is parsed by :mod:`ringback.domain.policy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ringback.domain import series, zones
+from ringback.domain.errors import ValidationError
+from ringback.domain.policy import PolicyFields, effective_policy
+from ringback.store.base import NewNumber
+
+#: Defaults of the admin API (SPEC §4).
+DEFAULTS: dict[str, Any] = {
+    "timezone": "UTC",
+    "maxSimultaneousCalls": 1,
+    "maxAttempts": 1,
+    "retryIntervalInMinutes": 1,
+    "ringTimeoutSeconds": 30,
+    "dialerPriority": 3,
+}
+POLICY_KEYS = (
+    "startDateTime",
+    "finishDateTime",
+    "allowedDays",
+    "allowedTime",
+    "localTimeFrom",
+    "localTimeTo",
+    "retryIntervalInMinutes",
+    "maxAttempts",
+    "dialerPriority",
+)
+OTHER_KEYS = ("name", "bot", "timezone", "maxSimultaneousCalls", "ringTimeoutSeconds", "webhookUrl")
+CAMPAIGN_KEYS = frozenset(POLICY_KEYS + OTHER_KEYS)
+
+MAX_LINES = 10_000
+
+
+def _int_field(data: Mapping[str, Any], key: str, low: int, high: int) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(
+            f"invalid.{key}", f"{key} must be an integer {low}-{high}, got {value!r}"
+        )
+    return value
+
+
+def parse_settings(
+    data: Any, *, base: Mapping[str, Any] | None = None, require_name: bool = True
+) -> dict[str, Any]:
+    """Validate campaign fields and return the full settings (defaults or ``base`` filled in).
+
+    ``base`` is the current settings for a PATCH: given fields replace it field by field, except
+    the window fields: ``allowedTime`` and the ``localTimeFrom/To`` shorthand replace each other.
+    Unknown keys are rejected (``invalid.body``), so a typo is never silently ignored.
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationError("invalid.body", "the campaign must be a JSON object")
+    unknown = sorted(set(data) - CAMPAIGN_KEYS)
+    if unknown:
+        raise ValidationError(
+            "invalid.body",
+            f"unknown campaign field {unknown[0]!r}; expected one of {sorted(CAMPAIGN_KEYS)}",
+        )
+    settings = dict(DEFAULTS if base is None else base)
+    if base is not None and ({"allowedTime", "localTimeFrom", "localTimeTo"} & set(data)):
+        for key in ("allowedTime", "localTimeFrom", "localTimeTo"):
+            settings.pop(key, None)
+    settings.update({k: v for k, v in data.items() if v is not None or k in ("bot", "webhookUrl")})
+    if require_name or "name" in data:
+        name = settings.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise ValidationError("invalid.name", "name must be a non-empty string (≤ 255)")
+    tz = settings.get("timezone")
+    try:
+        if not isinstance(tz, str):
+            raise ZoneInfoNotFoundError
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "invalid.timezone", f"timezone must be an IANA zone name, got {tz!r}"
+        ) from None
+    _int_field(settings, "maxSimultaneousCalls", 1, MAX_LINES)
+    _int_field(settings, "ringTimeoutSeconds", 1, 600)
+    for key in ("bot", "webhookUrl"):
+        value = settings.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"invalid.{key}", f"{key} must be a string, got {value!r}")
+    url = settings.get("webhookUrl")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise ValidationError("invalid.webhookUrl", f"webhookUrl must be an http(s) URL: {url!r}")
+    fields = PolicyFields.from_json({k: settings[k] for k in POLICY_KEYS if k in settings})
+    # Normalise the policy part through the domain, so stored settings are canonical.
+    for key in POLICY_KEYS:
+        settings.pop(key, None)
+    settings.update(fields.to_json())
+    return settings
+
+
+def policy_fields(settings: Mapping[str, Any]) -> PolicyFields:
+    """The campaign level of the calling policy."""
+    return PolicyFields.from_json({k: settings[k] for k in POLICY_KEYS if k in settings})
+
+
+def build_numbers(body: Any, settings: Mapping[str, Any], now: datetime) -> list[NewNumber]:
+    """Validate an addPhones body and plan each number's first call job.
+
+    Raises the first :class:`ValidationError` (with ``phone`` where one is known); the caller adds
+    nothing in that case (all or nothing).
+    """
+    if not isinstance(body, Sequence) or isinstance(body, (str, bytes)):
+        raise ValidationError("invalid.body", "the body must be a JSON array of number objects")
+    campaign = policy_fields(settings)
+    campaign_zone = str(settings.get("timezone", "UTC"))
+    numbers: list[NewNumber] = []
+    for index, item in enumerate(body):
+        numbers.append(_build_number(item, index, campaign, campaign_zone, now))
+    return numbers
+
+
+def _build_number(
+    item: Any, index: int, campaign: PolicyFields, campaign_zone: str, now: datetime
+) -> NewNumber:
+    if not isinstance(item, Mapping):
+        raise ValidationError("invalid.body", f"item {index} must be an object with a 'phone'")
+    raw_phone = item.get("phone")
+    if not isinstance(raw_phone, (str, int)) or isinstance(raw_phone, bool):
+        raise ValidationError(
+            "phone.bad.format",
+            f"item {index}: phone must be digits with country code",
+            phone=raw_phone,
+        )
+    phone = zones.normalize_phone(str(raw_phone))
+    payload = item.get("payload", {})
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, Mapping):
+        raise ValidationError("invalid.payload", f"payload of {phone} must be a JSON object")
+    gmt_zone = item.get("gmtZone")
+    if gmt_zone is not None:
+        if not isinstance(gmt_zone, str):
+            raise ValidationError(
+                "phone.gmtZone.bad.format",
+                "gmtZone must be ±HH:MM or an IANA zone name",
+                phone=phone,
+                gmtZone=gmt_zone,
+            )
+        zones.parse_gmt_zone(gmt_zone, phone=phone)
+    fields = PolicyFields.from_json({k: item[k] for k in POLICY_KEYS if k in item})
+    policy = effective_policy(campaign, fields)
+    resolution = zones.resolve_zone(phone, gmt_zone, campaign_zone, policy, now)
+    decision = series.first_attempt(now, policy, resolution.check)
+    custom = fields.is_custom()
+    if isinstance(decision, series.Retry):
+        return NewNumber(
+            phone=phone,
+            payload=dict(payload),
+            fields=fields.to_json(),
+            gmt_zone=gmt_zone,
+            zone=resolution.zone,
+            zone_source=resolution.source,
+            status=str(decision.status),
+            due_at=decision.window.open,
+            closes_at=decision.window.close,
+            priority=policy.dialer_priority,
+            custom=custom,
+            external_check=item.get("externalCheck"),
+        )
+    return NewNumber(
+        phone=phone,
+        payload=dict(payload),
+        fields=fields.to_json(),
+        gmt_zone=gmt_zone,
+        zone=resolution.zone,
+        zone_source=resolution.source,
+        status=str(decision.status),
+        due_at=None,
+        closes_at=None,
+        priority=policy.dialer_priority,
+        custom=custom,
+        external_check=item.get("externalCheck"),
+        finished_at=now,
+    )
