@@ -8,7 +8,7 @@ refuses to go backwards (like trio's ``MockClock``), so a run is reproducible an
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -30,7 +30,7 @@ class SystemClock:
     virtual = False
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sleep_until(self, t: datetime) -> None:
         delay = (t - self.now()).total_seconds()
@@ -46,7 +46,7 @@ class VirtualClock:
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("VirtualClock needs an aware datetime")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -55,7 +55,7 @@ class VirtualClock:
         """Jump to ``t``; ``t`` earlier than now is a bug in the caller and raises ValueError."""
         if t < self._now:
             raise ValueError(f"virtual clock cannot go back from {self._now} to {t}")
-        self._now = t.astimezone(timezone.utc)
+        self._now = t.astimezone(UTC)
 
     def sleep_until(self, t: datetime) -> None:
         # Sleeping in virtual time is jumping; a target in the past is simply "now".

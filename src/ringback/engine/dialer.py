@@ -1,0 +1,564 @@
+"""The dialer loop: claim due numbers, place calls, run conversations, record outcomes.
+
+This is the only place that reads the clock. One loop serves any number of campaigns:
+
+1. play out the calls in flight whose next step is due (answer, a callee utterance, hang-up);
+2. for every dialling campaign with free lines: claim due jobs (``claim_due``); if that leaves
+   lines idle, (re)schedule the jobs that need it (``jobs_to_schedule`` → the domain →
+   ``apply_schedules``) and claim again; dial every claim;
+3. wait for the next event: the next step of a call, or the next ``due_at`` of a campaign whose
+   lines are idle. In virtual time the clock jumps straight there (no polling, no sleeping); in
+   real time it sleeps at most ``poll`` so that numbers added through the API, pauses and stops
+   are seen quickly.
+
+A line is freed the instant a call ends and claimed again at that same instant when a number is
+due, so lines never idle while due numbers wait.
+
+A call's timeline (see :mod:`ringback.telephony.base` for the durations): dialling at the claim,
+the network's answer after ``setup_seconds``; on an answer the bot gets ``/start``, then each of
+the callee's ``say`` lines 1 s after its previous reply; when the lines run out the callee hangs
+up 1 s after the bot's last reply, but never before ``talkSeconds`` have passed since the answer
+(SPEC §7: the call lasts max(talkSeconds, the conversation's length), whoever hangs up).
+
+Leases: in real time the worker extends the leases of its calls every ``lease / 3``; in virtual
+time a claim's lease covers the call's whole known duration plus a margin, so nothing is reaped
+in a healthy run. A worker that dies stops extending; another worker's reaper records its calls
+as ``failed`` and the jobs are scheduled again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ringback.domain import series, zones
+from ringback.domain.errors import RedialError
+from ringback.engine.builtin_bot import BuiltinBot
+from ringback.engine.clock import Clock
+from ringback.engine.conversation import (
+    Bot,
+    BotCall,
+    CallContext,
+    ConversationOutcome,
+    DialHistory,
+    Reply,
+)
+from ringback.engine.scheduling import JobViews, campaign_fields, to_schedule
+from ringback.store.base import (
+    DIALLING_CAMPAIGN_STATUSES,
+    AttemptResult,
+    CampaignRecord,
+    Claim,
+    NewRedialJob,
+    Schedule,
+    Store,
+)
+from ringback.telephony.base import DEFAULT_RING_TIMEOUT_SECONDS, CallPlan, Telephony
+
+log = logging.getLogger(__name__)
+
+SECOND = timedelta(seconds=1)
+FINAL_CAMPAIGN_STATUSES = ("finished", "deleted")
+SCHEDULE_BATCH = 1000
+
+
+def _ms(seconds: float) -> timedelta:
+    # The store keeps milliseconds: keep every instant on a whole millisecond.
+    return timedelta(milliseconds=round(seconds * 1000))
+
+
+class BotUnavailableError(RuntimeError):
+    """A campaign names a bot project but the bot runtime cannot load it."""
+
+
+def load_campaign_bot(settings: dict[str, Any]) -> Bot:
+    """The campaign's bot: the JAICP project at ``settings["bot"]``, or the built-in bot."""
+    path = settings.get("bot")
+    if not path:
+        return BuiltinBot()
+    try:
+        from ringback.bot import load_bot  # type: ignore[attr-defined]
+    except ImportError as error:
+        raise BotUnavailableError(
+            f"campaign.bot is {path!r} but the bot runtime (ringback.bot.load_bot) is not "
+            f"available: {error}"
+        ) from None
+    bot: Bot = load_bot(path)
+    return bot
+
+
+@dataclass(eq=False)
+class _Campaign:
+    record: CampaignRecord
+    views: JobViews
+    bot: Bot
+    ring_timeout: float
+    in_flight: int = 0
+    # When lines were last found idle: nothing can be claimed before idle_until (the next
+    # due_at) unless something changed (dirty: a call of this campaign ended, a reap, a refresh).
+    idle_until: datetime | None = None
+    dirty: bool = True
+    exhausted: bool = False  # nothing due and nothing scheduled: maybe finished
+
+    @property
+    def dialling(self) -> bool:
+        return self.record.status in DIALLING_CAMPAIGN_STATUSES
+
+
+@dataclass(eq=False)
+class _Call:
+    claim: Claim
+    campaign: _Campaign
+    plan: CallPlan
+    at: datetime  # when the next step happens
+    step: str = "connect"  # connect → say … → hangup → end
+    answered_at: datetime | None = None
+    bot_call: BotCall | None = None
+    says_done: int = 0
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    conversation: ConversationOutcome | None = None
+
+
+class Dialer:
+    """Serves campaigns from a store over a telephony network on a clock.
+
+    ``campaign_ids`` None: every active campaign of the store, re-read every ``refresh`` (a
+    worker); otherwise only those (a simulation).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        telephony: Telephony,
+        clock: Clock,
+        *,
+        worker: str = "worker-1",
+        campaign_ids: Sequence[int] | None = None,
+        lease: timedelta = timedelta(seconds=30),
+        poll: timedelta = timedelta(milliseconds=200),
+        refresh: timedelta = timedelta(seconds=1),
+        bot_loader: Callable[[dict[str, Any]], Bot] = load_campaign_bot,
+        on_attempt: Callable[[AttemptResult], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.telephony = telephony
+        self.clock = clock
+        self.worker = worker
+        self.campaign_ids = None if campaign_ids is None else list(campaign_ids)
+        self.lease = lease
+        self.poll = poll
+        self.refresh = refresh
+        self.bot_loader = bot_loader
+        self.on_attempt = on_attempt
+        self.attempts_finished = 0
+        self._campaigns: dict[int, _Campaign] = {}
+        self._heap: list[tuple[datetime, int, _Call]] = []
+        self._seq = itertools.count()
+        self._next_refresh: datetime | None = None
+        self._next_reap: datetime | None = None
+        self._next_extend: datetime | None = None
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        until: datetime | None = None,
+        stop: Callable[[], bool] | None = None,
+        on_tick: Callable[[datetime], None] | None = None,
+    ) -> None:
+        """Dial until there is nothing left to do (virtual time), ``until`` is reached or
+        ``stop()`` says so; calls in progress then finish before this returns."""
+        virtual = self.clock.virtual
+        while True:
+            now = self.clock.now()
+            self._play_calls(now)
+            stopping = (until is not None and now >= until) or (stop is not None and stop())
+            if not stopping:
+                self._housekeeping(now)
+                self._dial(now)
+                if self._heap and self._heap[0][0] <= now:
+                    continue  # a call step at this very instant
+            if on_tick is not None:
+                on_tick(now)
+            wake = self._heap[0][0] if self._heap else None
+            if not stopping:
+                due = self._next_due(now)
+                if due is not None and (wake is None or due < wake):
+                    wake = due
+                if until is not None and (wake is None or wake > until):
+                    wake = until if (self._heap or not virtual) else None
+            if not virtual:
+                if stopping and not self._heap:
+                    return
+                limit = now + self.poll
+                wake = limit if wake is None or wake > limit else wake
+            elif wake is None:
+                if until is not None and not stopping and now < until:
+                    self.clock.sleep_until(until)
+                    if on_tick is not None:
+                        on_tick(until)
+                return
+            self.clock.sleep_until(wake)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._heap)
+
+    # -- campaigns, reaping, leases --------------------------------------------------------------
+    def _housekeeping(self, now: datetime) -> None:
+        if self._next_refresh is None or (not self.clock.virtual and now >= self._next_refresh):
+            self._refresh_campaigns()
+            self._next_refresh = now + self.refresh
+        if self._next_reap is None or now >= self._next_reap:
+            self._next_reap = now + self.lease
+            for attempt in self.store.reap_expired(now):
+                log.warning(
+                    "attempt reaped",
+                    extra={
+                        "action": "attempt_reaped",
+                        "attempt": attempt.id,
+                        "worker": attempt.worker,
+                    },
+                )
+                reaped = self._campaigns.get(attempt.campaign_id)
+                if reaped is not None:
+                    reaped.dirty = True
+        if not self.clock.virtual and (self._next_extend is None or now >= self._next_extend):
+            self._next_extend = now + self.lease / 3
+            ids = [call.claim.attempt.id for _, _, call in self._heap]
+            if ids:
+                self.store.extend_leases(self.worker, ids, now + self.lease)
+
+    def _refresh_campaigns(self) -> None:
+        if self.campaign_ids is None:
+            records = self.store.active_campaigns()
+        else:
+            found = (self.store.get_campaign(cid) for cid in self.campaign_ids)
+            records = [r for r in found if r is not None]
+        seen = set()
+        for record in records:
+            seen.add(record.id)
+            current = self._campaigns.get(record.id)
+            if current is None or current.record.settings != record.settings:
+                self._campaigns[record.id] = self._open_campaign(record)
+            else:
+                current.record = record
+                current.dirty = True
+        for cid in list(self._campaigns):
+            if cid not in seen:
+                del self._campaigns[cid]  # calls in flight keep their own reference
+
+    def _open_campaign(self, record: CampaignRecord) -> _Campaign:
+        settings = record.settings
+        return _Campaign(
+            record=record,
+            views=JobViews(campaign_fields(settings)),
+            bot=self.bot_loader(settings),
+            ring_timeout=float(settings.get("ringTimeoutSeconds", DEFAULT_RING_TIMEOUT_SECONDS)),
+        )
+
+    # -- claiming ------------------------------------------------------------------------------
+    def _dial(self, now: datetime) -> None:
+        for campaign in list(self._campaigns.values()):
+            if not campaign.dialling:
+                continue
+            free = campaign.record.lines - campaign.in_flight
+            if free <= 0:
+                continue
+            if not campaign.dirty and campaign.idle_until is not None and now < campaign.idle_until:
+                continue
+            if not campaign.dirty and campaign.exhausted:
+                continue
+            cid = campaign.record.id
+            lease = self.lease if not self.clock.virtual else self._virtual_lease(campaign)
+            claims = self.store.claim_due(cid, self.worker, now, free, lease)
+            scheduled = 0
+            if len(claims) < free:
+                # Lines would idle: give a window to the jobs that have none (new, reaped, or
+                # whose window closed while every line was busy), then claim again.
+                scheduled = self._schedule(campaign, now)
+                if scheduled:
+                    claims += self.store.claim_due(cid, self.worker, now, free - len(claims), lease)
+            for claim in claims:
+                self._start_call(campaign, claim, now)
+            campaign.dirty = False
+            if len(claims) < free:
+                campaign.idle_until = self.store.next_due_at(cid)
+                campaign.exhausted = campaign.idle_until is None and not scheduled
+                if campaign.exhausted and campaign.in_flight == 0:
+                    self._maybe_finish(campaign, now)
+            else:
+                campaign.idle_until = None
+                campaign.exhausted = False
+
+    def _virtual_lease(self, campaign: _Campaign) -> timedelta:
+        # Covers ringing plus a long talk; _start_call extends it for a longer known call.
+        return timedelta(seconds=campaign.ring_timeout) + timedelta(hours=1)
+
+    def _schedule(self, campaign: _Campaign, now: datetime) -> int:
+        cid = campaign.record.id
+        total = 0
+        while True:
+            jobs = self.store.jobs_to_schedule(cid, now, SCHEDULE_BATCH)
+            if not jobs:
+                return total
+            schedules = []
+            for job in jobs:
+                view = campaign.views.of(job)
+                decision = series.reschedule(
+                    now, attempts_made=job.attempts_count, policy=view.policy, zones=view.check
+                )
+                schedules.append(to_schedule(job.id, decision, now))
+            self.store.apply_schedules(schedules)
+            total += len(jobs)
+            if len(jobs) < SCHEDULE_BATCH:
+                return total
+
+    def _next_due(self, now: datetime) -> datetime | None:
+        best: datetime | None = None
+        for campaign in self._campaigns.values():
+            if not campaign.dialling or campaign.in_flight >= campaign.record.lines:
+                continue
+            due = campaign.idle_until
+            if due is not None and due > now and (best is None or due < best):
+                best = due
+        return best
+
+    def _maybe_finish(self, campaign: _Campaign, now: datetime) -> None:
+        counts = self.store.counts(campaign.record.id)
+        if counts.total_numbers and counts.processed_numbers == counts.total_numbers:
+            campaign.record = self.store.set_campaign_status(campaign.record.id, "finished", now)
+            log.info(
+                "campaign finished",
+                extra={"action": "campaign_finished", "campaign": campaign.record.id},
+            )
+
+    # -- calls ---------------------------------------------------------------------------------
+    def _start_call(self, campaign: _Campaign, claim: Claim, now: datetime) -> None:
+        plan = self.telephony.dial(
+            claim.job.phone, ring_timeout_seconds=campaign.ring_timeout, now=now
+        )
+        campaign.in_flight += 1
+        call = _Call(claim, campaign, plan, at=now + _ms(plan.setup_seconds))
+        if self.clock.virtual:
+            longest = plan.setup_seconds + max(plan.talk_seconds, len(plan.says) + 1) + 60
+            if _ms(longest) > self._virtual_lease(campaign):
+                self.store.extend_leases(self.worker, [claim.attempt.id], now + _ms(longest))
+        self._push(call)
+
+    def _push(self, call: _Call) -> None:
+        heapq.heappush(self._heap, (call.at, next(self._seq), call))
+
+    def _play_calls(self, now: datetime) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, _, call = heapq.heappop(heap)
+            if self._step(call, call.at):
+                self._push(call)
+
+    def _step(self, call: _Call, t: datetime) -> bool:
+        """Play the call's step due at ``t``; True when the call goes on (``call.at`` set)."""
+        if call.step == "connect":
+            if call.plan.outcome != "answer":
+                self._finish(call, t)
+                return False
+            call.answered_at = t
+            call.bot_call = self._open_bot(call, t)
+            self._bot_says(call, lambda bot: bot.start(t))
+            return self._next_turn(call, t)
+        if call.step == "say":
+            text = call.plan.says[call.says_done]
+            call.says_done += 1
+            call.transcript.append({"from": "client", "text": text})
+            self._bot_says(call, lambda bot: bot.hear(text, t))
+            return self._next_turn(call, t)
+        if call.step == "hangup":
+            if call.bot_call is not None:
+                self._bot_says(call, lambda bot: (bot.hangup(t), [])[1])
+            self._finish(call, t)
+            return False
+        self._finish(call, t)  # "end": the bot hung up earlier, the talk time ran out
+        return False
+
+    def _next_turn(self, call: _Call, t: datetime) -> bool:
+        assert call.answered_at is not None
+        talk_end = call.answered_at + _ms(call.plan.talk_seconds)
+        bot = call.bot_call
+        if bot is None or bot.ended:
+            call.step, call.at = "end", max(t, talk_end)
+        elif call.says_done < len(call.plan.says):
+            call.step, call.at = "say", t + SECOND
+        else:
+            call.step, call.at = "hangup", max(t + SECOND, talk_end)
+        return True
+
+    def _bot_says(self, call: _Call, action: Callable[[BotCall], list[Reply]]) -> None:
+        bot = call.bot_call
+        if bot is None:
+            return
+        try:
+            replies = action(bot)
+        except Exception:
+            # A broken bot must not stop the dialer: the call ends as answered, no result.
+            log.exception(
+                "bot failed", extra={"action": "bot_failed", "phone": call.claim.job.phone}
+            )
+            call.conversation = _outcome_of(bot)
+            call.bot_call = None
+            return
+        call.transcript.extend({"from": "bot", "text": reply.text} for reply in replies)
+
+    def _open_bot(self, call: _Call, t: datetime) -> BotCall | None:
+        campaign, job, attempt = call.campaign, call.claim.job, call.claim.attempt
+        view = campaign.views.of(job)
+        builtin = isinstance(campaign.bot, BuiltinBot)
+        cid = campaign.record.id
+        # The built-in bot reads neither $client nor the dial history: spare the queries.
+        client = {} if builtin else self.store.get_client(cid, job.phone)
+        history = self._history(campaign, call, builtin)
+        context = CallContext(
+            phone=job.phone,
+            payload=job.payload,
+            campaign_id=cid,
+            campaign_token=campaign.record.token,
+            campaign_settings=campaign.record.settings,
+            call_job_id=job.id,
+            redial_number=job.redial_number,
+            attempt_number=attempt.attempt_number,
+            zone=view.tz,
+            started_at=t,
+            client=client,
+            history=history,
+        )
+        try:
+            return campaign.bot.open(context)
+        except Exception:
+            log.exception("bot failed to open", extra={"action": "bot_failed", "phone": job.phone})
+            return None
+
+    def _history(self, campaign: _Campaign, call: _Call, builtin: bool) -> DialHistory:
+        job, attempt = call.claim.job, call.claim.attempt
+        view = campaign.views.of(job)
+        done = attempt.attempt_number
+        to_phone = done
+        redial_left = 0
+        if not builtin:
+            others = self.store.get_jobs(campaign.record.id, phones=[job.phone])
+            to_phone += sum(j.attempts_count for j in others if j.id != job.id)
+            used = self.store.redial_attempts_used(campaign.record.id, job.phone)
+            campaign_max = campaign.views.campaign.max_attempts
+            redial_left = max(0, (campaign_max if campaign_max is not None else 1) - used)
+        return DialHistory(
+            completed_attempts=done,
+            available_attempts=max(0, view.policy.max_attempts - done),
+            completed_attempts_to_phone=to_phone,
+            # What a $dialer.redial could still get (SPEC §3: the campaign's redial budget).
+            available_attempts_to_phone=redial_left,
+        )
+
+    def _finish(self, call: _Call, t: datetime) -> None:
+        campaign, job, attempt, plan = call.campaign, call.claim.job, call.claim.attempt, call.plan
+        campaign.in_flight -= 1
+        campaign.dirty = True
+        conversation = call.conversation
+        if call.bot_call is not None:
+            conversation = _outcome_of(call.bot_call)
+        view = campaign.views.of(job)
+        decision = series.after_attempt(
+            plan.outcome,
+            ended_at=t,
+            attempts_made=attempt.attempt_number,
+            policy=view.policy,
+            zones=view.check,
+            call_result_set=conversation is not None and conversation.call_result is not None,
+        )
+        next_state = to_schedule(job.id, decision, t)
+        stopped = campaign.record.status in FINAL_CAMPAIGN_STATUSES
+        if stopped and next_state.finished_at is None:
+            next_state = Schedule(job_id=job.id, status="notDone", finished_at=t)
+        redial = None
+        if conversation is not None and conversation.redial is not None and not stopped:
+            redial = self._redial(campaign, call, conversation.redial, t)
+        talked = (t - call.answered_at).total_seconds() if call.answered_at is not None else 0
+        result = AttemptResult(
+            attempt_id=attempt.id,
+            worker=self.worker,
+            finished_at=t,
+            outcome=plan.outcome,
+            next=next_state,
+            call_duration=round(talked),
+            call_result=conversation.call_result if conversation else None,
+            call_result_payload=conversation.call_result_payload if conversation else None,
+            report_data=dict(conversation.report_data) if conversation else {},
+            tag_name=conversation.tag_name if conversation else None,
+            tag_payload=conversation.tag_payload if conversation else None,
+            transcript=call.transcript,
+            redial=redial,
+            client_data=conversation.client if conversation else None,
+        )
+        if not self.store.finish_attempt(result):
+            log.warning(
+                "attempt was reaped before it ended",
+                extra={"action": "attempt_lost", "attempt": attempt.id, "phone": job.phone},
+            )
+            return
+        if next_state.finished_at is not None:
+            campaign.views.forget(job.id)
+        self.attempts_finished += 1
+        if self.on_attempt is not None:
+            self.on_attempt(result)
+
+    def _redial(
+        self, campaign: _Campaign, call: _Call, params: dict[str, Any], t: datetime
+    ) -> NewRedialJob | None:
+        job = call.claim.job
+        cid = campaign.record.id
+        try:
+            requested = series.parse_redial(params)
+        except RedialError as error:
+            log.warning(
+                "redial refused: %s", error, extra={"action": "redial_refused", "phone": job.phone}
+            )
+            return None
+        plan = series.plan_redial(
+            requested,
+            campaign=campaign.views.campaign,
+            redial_attempts_used=self.store.redial_attempts_used(cid, job.phone),
+        )
+        if isinstance(plan, series.RedialIgnored):
+            log.info(
+                "redial ignored: %s",
+                plan.reason,
+                extra={"action": "redial_ignored", "phone": job.phone},
+            )
+            return None
+        campaign_zone = str(campaign.record.settings.get("timezone", "UTC"))
+        resolution = zones.resolve_zone(job.phone, job.gmt_zone, campaign_zone, plan.policy, t)
+        first = series.first_attempt(t, plan.policy, resolution.check)
+        if isinstance(first, series.Retry):
+            due, closes, finished = first.window.open, first.window.close, None
+        else:
+            due, closes, finished = None, None, t
+        return NewRedialJob(
+            policy=plan.fields.to_json(),
+            status=str(first.status),
+            due_at=due,
+            closes_at=closes,
+            priority=plan.policy.dialer_priority,
+            zone=resolution.zone,
+            zone_source=resolution.source,
+            finished_at=finished,
+        )
+
+
+def _outcome_of(bot: BotCall) -> ConversationOutcome | None:
+    try:
+        return bot.outcome()
+    except Exception:
+        log.exception("bot outcome failed", extra={"action": "bot_failed"})
+        return None
