@@ -310,8 +310,13 @@ class Dialer:
             schedules = []
             for job in jobs:
                 view = campaign.views.of(job)
+                after = now
+                if job.last_attempt_end is not None:
+                    # A reaped attempt: the retry pause still runs from its end.
+                    pause = timedelta(minutes=view.policy.retry_interval_minutes)
+                    after = max(now, job.last_attempt_end + pause)
                 decision = series.reschedule(
-                    now, attempts_made=job.attempts_count, policy=view.policy, zones=view.check
+                    after, attempts_made=job.attempts_count, policy=view.policy, zones=view.check
                 )
                 schedules.append(to_schedule(job.id, decision, now))
             self.store.apply_schedules(schedules)
@@ -481,9 +486,17 @@ class Dialer:
         stopped = campaign.record.status in FINAL_CAMPAIGN_STATUSES
         if stopped and next_state.finished_at is None:
             next_state = Schedule(job_id=job.id, status="notDone", finished_at=t)
-        redial = None
-        if conversation is not None and conversation.redial is not None and not stopped:
-            redial = self._redial(campaign, call, conversation.redial, t)
+        redial: NewRedialJob | None = None
+        redial_ignored: str | None = None
+        if conversation is not None and conversation.redial is not None:
+            if stopped:
+                redial_ignored = "the campaign was stopped"
+            else:
+                planned = self._redial(campaign, call, conversation.redial, t)
+                if isinstance(planned, str):
+                    redial_ignored = planned
+                else:
+                    redial = planned
         talked = (t - call.answered_at).total_seconds() if call.answered_at is not None else 0
         result = AttemptResult(
             attempt_id=attempt.id,
@@ -499,6 +512,7 @@ class Dialer:
             tag_payload=conversation.tag_payload if conversation else None,
             transcript=call.transcript,
             redial=redial,
+            redial_ignored=redial_ignored,
             client_data=conversation.client if conversation else None,
         )
         if not self.store.finish_attempt(result):
@@ -515,7 +529,8 @@ class Dialer:
 
     def _redial(
         self, campaign: _Campaign, call: _Call, params: dict[str, Any], t: datetime
-    ) -> NewRedialJob | None:
+    ) -> NewRedialJob | str:
+        """The redial job to create, or why the redial is ignored."""
         job = call.claim.job
         cid = campaign.record.id
         try:
@@ -524,7 +539,7 @@ class Dialer:
             log.warning(
                 "redial refused: %s", error, extra={"action": "redial_refused", "phone": job.phone}
             )
-            return None
+            return str(error)
         plan = series.plan_redial(
             requested,
             campaign=campaign.views.campaign,
@@ -536,7 +551,7 @@ class Dialer:
                 plan.reason,
                 extra={"action": "redial_ignored", "phone": job.phone},
             )
-            return None
+            return plan.reason
         campaign_zone = str(campaign.record.settings.get("timezone", "UTC"))
         resolution = zones.resolve_zone(job.phone, job.gmt_zone, campaign_zone, plan.policy, t)
         first = series.first_attempt(t, plan.policy, resolution.check)
