@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ import phonenumbers
 from phonenumbers import timezone as phone_timezones
 
 from ringback.domain.errors import ValidationError
+from ringback.domain.policy import CallingPolicy
+from ringback.domain.windows import next_open
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 # "+3", "+03", "+3:00", "+03:00", "+0300", optionally after "UTC"/"GMT".
@@ -43,6 +45,7 @@ _OFFSET = re.compile(
     re.IGNORECASE,
 )
 _MAX_OFFSET = timedelta(hours=18)
+_INTERSECTION_LOOKAHEAD = timedelta(days=7)
 _UNKNOWN_ZONE = "Etc/Unknown"
 # (country calling code, zone phonenumbers gives) -> the zone that is right; see module docstring.
 _ZONE_FIXES: dict[tuple[int, str], str] = {(7, "Europe/Bucharest"): "Europe/Kaliningrad"}
@@ -147,7 +150,45 @@ class ZoneResolution:
     check: tuple[tzinfo, ...]  # zones windows are evaluated in (several for intersection)
 
 
-def campaign_resolution(campaign_zone: str) -> ZoneResolution:
-    """The fallback: the campaign's ``timezone``."""
-    tz = parse_gmt_zone(campaign_zone)
-    return ZoneResolution(campaign_zone, "campaign", tz, (tz,))
+def resolve_zone(
+    phone: str,
+    gmt_zone: str | None,
+    campaign_zone: str,
+    policy: CallingPolicy,
+    now: datetime,
+) -> ZoneResolution:
+    """The callee's zone by SPEC 1.3, and why.
+
+    1. an explicit ``gmtZone`` (blank counts as none) → ``explicit``, ``zone`` as given;
+    2. the number's candidates: one → ``number``; several with the campaign zone among them →
+       ``number`` with the campaign zone; several others → ``intersection`` (local times shown
+       in the campaign zone, windows checked in every candidate) if the intersection opens
+       within 7 days of ``max(now, startDateTime)``, else ``campaign``;
+    3. no candidate → ``campaign``.
+
+    Example: ``61412345678`` (an Australian mobile: Perth … Sydney, Lord Howe) with campaign
+    zone ``Europe/Moscow`` and a 09:00–20:00 window: 09:00 Sydney is 07:00 Perth, 20:00 Perth
+    is 22:00 Sydney, so 09:00–18:00 Perth (11:00–20:00 Sydney) is open everywhere →
+    ``intersection``. With a 09:00–10:00 window there is no common hour → ``campaign``.
+    """
+    if gmt_zone is not None and gmt_zone.strip():
+        tz = parse_gmt_zone(gmt_zone, phone=phone)
+        return ZoneResolution(gmt_zone, "explicit", tz, (tz,))
+    candidates = candidate_zones(phone)
+    if len(candidates) == 1 or campaign_zone in candidates:
+        name = candidates[0] if len(candidates) == 1 else campaign_zone
+        tz = _known_zone(name)
+        return ZoneResolution(name, "number", tz, (tz,))
+    campaign_tz = parse_gmt_zone(campaign_zone)
+    if candidates:
+        check = tuple(_known_zone(name) for name in candidates)
+        # next_open counts the horizon from max(now, startDateTime) and stops at the finish.
+        if next_open(now, policy, check, horizon=_INTERSECTION_LOOKAHEAD) is not None:
+            return ZoneResolution(campaign_zone, "intersection", campaign_tz, check)
+    return ZoneResolution(campaign_zone, "campaign", campaign_tz, (campaign_tz,))
+
+
+def _known_zone(name: str) -> ZoneInfo:
+    zone = zone_info(name)
+    assert zone is not None, name  # candidate_zones keeps only names zoneinfo knows
+    return zone
