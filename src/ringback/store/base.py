@@ -182,6 +182,7 @@ class AttemptResult:
     transcript: list[dict[str, Any]] = field(default_factory=list)
     redial: NewRedialJob | None = None
     client_data: dict[str, Any] | None = None  # $client to persist for (campaign, phone)
+    redial_ignored: str | None = None  # why a $dialer.redial was ignored (kept for audit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +268,8 @@ class Store(Protocol):
 
     def jobs_to_schedule(self, campaign_id: int, now: datetime, limit: int) -> list[CallJobRecord]:
         """Jobs in a schedulable status, not cancelled, not in a call, with no schedule
-        (``due_at`` None) or whose window closed unclaimed (``closes_at`` ≤ now), oldest first."""
+        (``due_at`` None) or whose window closed unclaimed (``closes_at`` ≤ now): those with no
+        schedule first (by id), then by ``closes_at``, id (so both walk an index in order)."""
 
     def apply_schedules(self, schedules: Sequence[Schedule]) -> None:
         """Write the engine's decisions. A job that is in a call or already final is left
@@ -294,7 +296,9 @@ class Store(Protocol):
     def finish_attempt(self, result: AttemptResult) -> bool:
         """Record the end of an attempt atomically: the attempt row, the job's next state
         (``result.next``, or ``cancelledByUser`` if the job was cancelled meanwhile and the
-        decision is not final), the job's totals, the redial job, ``$client``.
+        decision is not final, or ``notDone`` if the campaign was stopped meanwhile and the
+        decision is not final), the job's totals, the redial job and the redial audit row,
+        ``$client``.
 
         Returns False and changes nothing when the attempt is not this worker's unfinished
         attempt any more (the reaper took it)."""
@@ -302,7 +306,9 @@ class Store(Protocol):
     def reap_expired(self, now: datetime) -> list[AttemptRecord]:
         """Attempts whose lease ended before ``now`` and that are unfinished are recorded as
         ``failed`` (``finished_at`` = ``lease_until``); their jobs go back to ``onRetry`` with no
-        schedule, so that :meth:`jobs_to_schedule` hands them to the engine. Returns them."""
+        schedule, so that :meth:`jobs_to_schedule` hands them to the engine (or end as
+        ``cancelledByUser`` / ``notDone`` when cancelled or stopped meanwhile). Returns them,
+        with ``job_status`` set, by id."""
 
     def next_due_at(self, campaign_id: int) -> datetime | None:
         """The earliest ``due_at`` of a job that could be claimed later (for virtual time)."""
@@ -311,8 +317,10 @@ class Store(Protocol):
         self, campaign_id: int, phones: Sequence[str], ids: Sequence[int], now: datetime
     ) -> list[int]:
         """Cancel the union of the jobs named; jobs not final become ``cancelledByUser`` (a
-        job in a call when that call ends). Unknown ids/phones raise
-        ``ValidationError("id.not.found"|"phone.not.found")`` and cancel nothing."""
+        job in a call when that call ends, unless the call ends the series otherwise, e.g.
+        answered). Unknown ids/phones raise ``ValidationError("id.not.found"|"phone.not.found")``
+        and cancel nothing. Returns, by id, the named jobs that are or will be
+        ``cancelledByUser`` (jobs that had already ended otherwise are left out)."""
 
     def redial_attempts_used(self, campaign_id: int, phone: str) -> int:
         """Attempts made in all redial jobs of this number so far."""

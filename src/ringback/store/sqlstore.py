@@ -1,0 +1,1116 @@
+"""The durable store: one implementation over SQLAlchemy Core for SQLite and PostgreSQL.
+
+Every public method is one transaction (:meth:`SqlStore._run`). Writes on SQLite start with
+``BEGIN IMMEDIATE`` (see :mod:`ringback.store.dialects`), so a write transaction holds the
+database's write lock from its first statement; on PostgreSQL the claim locks the campaign row.
+
+How the line limit stays airtight (``claim_due``): the claim transaction
+
+1. locks the campaign row (``SELECT … FOR UPDATE``; on SQLite the write lock is already held),
+   so claims of one campaign run one after another across all processes;
+2. reads the lines of the campaign's unfinished attempts: free lines = 1..lines minus those;
+   an attempt that finishes meanwhile only frees a line this claim does not use, and a claim
+   that waited for the lock sees every claim committed before it (READ COMMITTED takes a new
+   snapshot per statement);
+3. takes up to that many due jobs in SPEC 1.4 order (a ``MATERIALIZED`` CTE ``… ORDER BY … LIMIT
+   n FOR UPDATE SKIP LOCKED``, so rows another transaction is changing are passed over, never
+   waited for) and sets them ``inProcess`` with ``UPDATE … RETURNING``;
+4. inserts one attempt per job on the lowest free lines.
+
+The unique partial indexes on unfinished attempts (one per line, one per job) make the database
+refuse anything else, should a future change break the protocol.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
+
+from ringback.domain.errors import ValidationError
+from ringback.store import dialects
+from ringback.store.base import (
+    DIALLING_CAMPAIGN_STATUSES,
+    SCHEDULABLE_STATUSES,
+    AttemptRecord,
+    AttemptResult,
+    CallJobRecord,
+    CampaignCounts,
+    CampaignRecord,
+    Claim,
+    NewNumber,
+    Page,
+    Schedule,
+    StoredResponse,
+    TimeFilter,
+)
+from ringback.store.dialects import json_serializer as encode
+from ringback.store.schema import (
+    IN_FLIGHT_SQL,
+    SCHEDULABLE_SQL,
+    api_keys,
+    attempts,
+    call_jobs,
+    campaigns,
+    clients,
+    idempotence_keys,
+    numbers,
+    redial_requests,
+)
+
+T = TypeVar("T")
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+IDEMPOTENCE_TTL = timedelta(hours=24)
+#: Rows per statement for IN lists and bulk inserts (well under SQLite's and psycopg's limits).
+CHUNK = 1000
+#: Statuses of a job whose series goes on (not final).
+OPEN_STATUSES = (*SCHEDULABLE_STATUSES, "inProcess")
+STOPPED_CAMPAIGN_STATUSES = ("finished", "deleted")
+DEADLOCK_RETRIES = 5
+
+
+def to_ms(instant: datetime) -> int:
+    """Exact integer Unix milliseconds (no float rounding); ``instant`` must be aware."""
+    return (instant - EPOCH) // _MS
+
+
+def opt_ms(instant: datetime | None) -> int | None:
+    return None if instant is None else to_ms(instant)
+
+
+def from_ms(ms: int | None) -> datetime | None:
+    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
+
+
+def _at(ms: int) -> datetime:
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# The SPEC 1.4 order, as SQL and as a Python key for rows returned by UPDATE … RETURNING
+# (which come back in no particular order).
+DUE_ORDER = (
+    call_jobs.c.priority,
+    call_jobs.c.custom.desc(),
+    call_jobs.c.closes_at,
+    call_jobs.c.due_at,
+    call_jobs.c.id,
+)
+
+
+def _due_key(row: Row[Any]) -> tuple[int, int, int, int, int]:
+    return (row.priority, 0 if row.custom else 1, row.closes_at, row.due_at, row.id)
+
+
+def _campaign(row: Row[Any]) -> CampaignRecord:
+    return CampaignRecord(
+        id=row.id,
+        token=row.token,
+        name=row.name,
+        status=row.status,
+        settings=dict(row.settings),
+        created_at=_at(row.created_at),
+        updated_at=_at(row.updated_at),
+        started_at=from_ms(row.started_at),
+        finished_at=from_ms(row.finished_at),
+    )
+
+
+def _job(row: Row[Any]) -> CallJobRecord:
+    return CallJobRecord(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        number_id=row.number_id,
+        phone=row.phone,
+        redial_number=row.redial_number,
+        policy=dict(row.policy),
+        status=row.status,
+        attempts_count=row.attempts_count,
+        due_at=from_ms(row.due_at),
+        closes_at=from_ms(row.closes_at),
+        priority=row.priority,
+        custom=bool(row.custom),
+        created_at=_at(row.created_at),
+        finished_at=from_ms(row.finished_at),
+        last_attempt_end=from_ms(row.last_attempt_end),
+        call_duration=row.call_duration,
+        call_result=row.call_result,
+        call_result_payload=row.call_result_payload,
+        report_data=dict(row.report_data),
+        tag_name=row.tag_name,
+        tag_payload=row.tag_payload,
+        zone=row.zone,
+        zone_source=row.zone_source,
+        gmt_zone=row.gmt_zone,
+        payload=dict(row.payload),
+        cancel_requested=bool(row.cancel_requested),
+    )
+
+
+def _attempt(row: Row[Any]) -> AttemptRecord:
+    return AttemptRecord(
+        id=row.id,
+        call_job_id=row.call_job_id,
+        campaign_id=row.campaign_id,
+        phone=row.phone,
+        redial_number=row.redial_number,
+        attempt_number=row.attempt_number,
+        worker=row.worker,
+        line=row.line,
+        started_at=_at(row.started_at),
+        lease_until=_at(row.lease_until),
+        finished_at=from_ms(row.finished_at),
+        outcome=row.outcome,
+        zone=row.zone,
+        zone_source=row.zone_source,
+        job_status=row.job_status,
+        call_result=row.call_result,
+        call_duration=row.call_duration,
+        report_data=dict(row.report_data),
+        tag_name=row.tag_name,
+        tag_payload=row.tag_payload,
+        transcript=list(row.transcript),
+    )
+
+
+def _settle(status: str, cancel_requested: bool, campaign_status: str) -> str:
+    """The status a job really takes when its call ends with the decision ``status``.
+
+    A series that would go on ends instead when the job was cancelled during the call
+    (``cancelledByUser``) or the campaign was stopped meanwhile (``notDone``); a final decision
+    (e.g. the callee answered) stands.
+    """
+    if status not in SCHEDULABLE_STATUSES:
+        return status
+    if cancel_requested:
+        return "cancelledByUser"
+    if campaign_status in STOPPED_CAMPAIGN_STATUSES:
+        return "notDone"
+    return status
+
+
+def _between(column: Any, low: datetime | None, high: datetime | None) -> list[Any]:
+    conditions = []
+    if low is not None:
+        conditions.append(column >= to_ms(low))
+    if high is not None:
+        conditions.append(column <= to_ms(high))
+    return conditions
+
+
+class SqlStore:
+    """:class:`ringback.store.base.Store` over one SQLAlchemy engine (one per store)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = dialects.make_engine(url)
+        self._sqlite = dialects.is_sqlite(self.engine)
+        # An in-memory SQLite database is one shared connection: one transaction at a time.
+        self._lock: AbstractContextManager[Any] = (
+            threading.RLock() if dialects.is_in_memory(self.engine) else nullcontext()
+        )
+
+    # -- plumbing --------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self, read: bool) -> Iterator[Connection]:
+        with self._lock, self.engine.connect() as conn:
+            if read:
+                conn.execution_options(**{dialects.READ: True})
+            with conn.begin():
+                yield conn
+
+    def _run(self, work: Callable[[Connection], T], *, read: bool = False) -> T:
+        """Run ``work`` in one transaction; retried when PostgreSQL breaks a deadlock."""
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                with self._transaction(read) as conn:
+                    return work(conn)
+            except DBAPIError as error:
+                if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def migrate(self) -> None:
+        from ringback.store.migrations import upgrade
+
+        with self._lock:
+            upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- campaigns -------------------------------------------------------------------------
+    def create_campaign(self, name: str, settings: dict[str, Any], now: datetime) -> CampaignRecord:
+        def work(conn: Connection) -> CampaignRecord:
+            row = conn.execute(
+                insert(campaigns)
+                .values(
+                    token=secrets.token_urlsafe(24),
+                    name=name,
+                    status="new",
+                    settings=settings,
+                    created_at=to_ms(now),
+                    updated_at=to_ms(now),
+                )
+                .returning(*campaigns.c)
+            ).one()
+            return _campaign(row)
+
+        return self._run(work)
+
+    def get_campaign(self, campaign_id: int) -> CampaignRecord | None:
+        return self._run(
+            lambda conn: self._campaign_where(conn, campaigns.c.id == campaign_id), read=True
+        )
+
+    def get_campaign_by_token(self, token: str) -> CampaignRecord | None:
+        return self._run(
+            lambda conn: self._campaign_where(conn, campaigns.c.token == token), read=True
+        )
+
+    @staticmethod
+    def _campaign_where(conn: Connection, condition: Any) -> CampaignRecord | None:
+        row = conn.execute(select(campaigns).where(condition)).first()
+        return None if row is None else _campaign(row)
+
+    def list_campaigns(self) -> list[CampaignRecord]:
+        query = select(campaigns).where(campaigns.c.status != "deleted").order_by(campaigns.c.id)
+        return self._run(lambda conn: [_campaign(r) for r in conn.execute(query)], read=True)
+
+    def active_campaigns(self) -> list[CampaignRecord]:
+        query = (
+            select(campaigns)
+            .where(campaigns.c.status.in_((*DIALLING_CAMPAIGN_STATUSES, "paused")))
+            .order_by(campaigns.c.id)
+        )
+        return self._run(lambda conn: [_campaign(r) for r in conn.execute(query)], read=True)
+
+    def update_campaign(
+        self,
+        campaign_id: int,
+        now: datetime,
+        *,
+        name: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> CampaignRecord:
+        values: dict[str, Any] = {"updated_at": to_ms(now)}
+        if name is not None:
+            values["name"] = name
+        if settings is not None:
+            values["settings"] = settings
+        return self._run(lambda conn: self._update_campaign(conn, campaign_id, values))
+
+    @staticmethod
+    def _update_campaign(
+        conn: Connection, campaign_id: int, values: dict[str, Any]
+    ) -> CampaignRecord:
+        row = conn.execute(
+            update(campaigns)
+            .where(campaigns.c.id == campaign_id)
+            .values(**values)
+            .returning(*campaigns.c)
+        ).first()
+        if row is None:
+            raise KeyError(campaign_id)
+        return _campaign(row)
+
+    def set_campaign_status(self, campaign_id: int, status: str, now: datetime) -> CampaignRecord:
+        now_ms = to_ms(now)
+
+        def work(conn: Connection) -> CampaignRecord:
+            values: dict[str, Any] = {"status": status, "updated_at": now_ms}
+            if status == "inProgress":
+                values["started_at"] = func.coalesce(campaigns.c.started_at, now_ms)
+            if status in STOPPED_CAMPAIGN_STATUSES:
+                values["finished_at"] = func.coalesce(campaigns.c.finished_at, now_ms)
+            record = self._update_campaign(conn, campaign_id, values)
+            if status in STOPPED_CAMPAIGN_STATUSES:
+                # Jobs in a call end with it (finish_attempt settles them as notDone).
+                conn.execute(
+                    update(call_jobs)
+                    .where(call_jobs.c.campaign_id == campaign_id, text(SCHEDULABLE_SQL))
+                    .values(status="notDone", finished_at=now_ms, due_at=None, closes_at=None)
+                )
+            return record
+
+        return self._run(work)
+
+    # -- numbers and scheduling ------------------------------------------------------------
+    def add_numbers(
+        self, campaign_id: int, numbers_: Sequence[NewNumber], now: datetime
+    ) -> list[int]:
+        now_ms = to_ms(now)
+        phones = [n.phone for n in numbers_]
+        twice = {phone for phone, seen in Counter(phones).items() if seen > 1}
+
+        def work(conn: Connection) -> list[int]:
+            if (
+                conn.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id)).first()
+                is None
+            ):
+                raise KeyError(campaign_id)
+            present: set[str] = set()
+            for chunk in _chunks(sorted(set(phones))):
+                present.update(
+                    conn.execute(
+                        select(numbers.c.phone).where(
+                            numbers.c.campaign_id == campaign_id, numbers.c.phone.in_(chunk)
+                        )
+                    ).scalars()
+                )
+            duplicates = list(dict.fromkeys(p for p in phones if p in twice or p in present))
+            if duplicates:
+                raise ValidationError(
+                    "phone.duplicated",
+                    f"phone {duplicates[0]} is already in the campaign or given twice",
+                    phone=duplicates[0],
+                    phonesDuplicates=duplicates,
+                )
+            number_ids = dialects.reserve_ids(conn, numbers, len(numbers_))
+            job_ids = dialects.reserve_ids(conn, call_jobs, len(numbers_))
+            number_rows = []
+            job_rows = []
+            for n, number_id, job_id in zip(numbers_, number_ids, job_ids, strict=True):
+                payload, fields = encode(n.payload), encode(n.fields)
+                number_rows.append(
+                    (
+                        number_id,
+                        campaign_id,
+                        n.phone,
+                        payload,
+                        fields,
+                        n.gmt_zone,
+                        encode(n.external_check),
+                        now_ms,
+                    )
+                )
+                job_rows.append(
+                    (
+                        job_id,
+                        campaign_id,
+                        number_id,
+                        n.phone,
+                        fields,
+                        n.status,
+                        opt_ms(n.due_at),
+                        opt_ms(n.closes_at),
+                        n.priority,
+                        n.custom,
+                        now_ms,
+                        opt_ms(n.finished_at),
+                        n.zone,
+                        n.zone_source,
+                        n.gmt_zone,
+                        payload,
+                        0,
+                        0,
+                        "{}",
+                        False,
+                    )
+                )
+            for chunk in _chunks(number_rows):
+                dialects.bulk_insert(conn, numbers, _NUMBER_COLUMNS, chunk)
+            for chunk in _chunks(job_rows):
+                dialects.bulk_insert(conn, call_jobs, _NEW_JOB_COLUMNS, chunk)
+            return job_ids
+
+        return self._run(work)
+
+    @staticmethod
+    def _insert_with_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` in chunks (one ``executemany`` each) with ids reserved beforehand;
+        returns the ids in the order of ``rows``."""
+        ids = dialects.reserve_ids(conn, table, len(rows))
+        statement = insert(table)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            for row, row_id in zip(chunk, ids[start : start + CHUNK], strict=True):
+                row["id"] = row_id
+            conn.execute(statement, chunk)
+        return ids
+
+    def jobs_to_schedule(self, campaign_id: int, now: datetime, limit: int) -> list[CallJobRecord]:
+        """Unscheduled jobs first (by id), then those whose window closed (by ``closes_at``,
+        id), so that both halves walk ``ix_call_jobs_schedule`` in order."""
+        base = select(call_jobs).where(
+            call_jobs.c.campaign_id == campaign_id, text(SCHEDULABLE_SQL)
+        )
+
+        def work(conn: Connection) -> list[CallJobRecord]:
+            rows = list(
+                conn.execute(
+                    base.where(call_jobs.c.closes_at.is_(None))
+                    .order_by(call_jobs.c.id)
+                    .limit(limit)
+                )
+            )
+            if len(rows) < limit:
+                rows += conn.execute(
+                    base.where(call_jobs.c.closes_at <= to_ms(now))
+                    .order_by(call_jobs.c.closes_at, call_jobs.c.id)
+                    .limit(limit - len(rows))
+                )
+            return [_job(r) for r in rows]
+
+        return self._run(work, read=True)
+
+    def apply_schedules(self, schedules: Sequence[Schedule]) -> None:
+        if not schedules:
+            return
+        statement = (
+            update(call_jobs)
+            .where(call_jobs.c.id == bindparam("b_id"), text(SCHEDULABLE_SQL))
+            .values(
+                status=bindparam("b_status"),
+                due_at=bindparam("b_due"),
+                closes_at=bindparam("b_closes"),
+                finished_at=bindparam("b_finished"),
+            )
+        )
+        # By id, so that concurrent writers lock rows in one order (no deadlock).
+        rows = [
+            {
+                "b_id": s.job_id,
+                "b_status": s.status,
+                "b_due": opt_ms(s.due_at),
+                "b_closes": opt_ms(s.closes_at),
+                "b_finished": opt_ms(s.finished_at),
+            }
+            for s in sorted(schedules, key=lambda s: s.job_id)
+        ]
+
+        def work(conn: Connection) -> None:
+            for chunk in _chunks(rows):
+                conn.execute(statement, list(chunk))
+
+        self._run(work)
+
+    def claim_due(
+        self, campaign_id: int, worker: str, now: datetime, limit: int, lease: timedelta
+    ) -> list[Claim]:
+        now_ms = to_ms(now)
+        lease_ms = to_ms(now + lease)
+
+        def work(conn: Connection) -> list[Claim]:
+            campaign = conn.execute(
+                select(campaigns.c.status, campaigns.c.settings)
+                .where(campaigns.c.id == campaign_id)
+                .with_for_update()
+            ).first()
+            if campaign is None or campaign.status not in DIALLING_CAMPAIGN_STATUSES:
+                return []
+            free = _free_lines(
+                int(campaign.settings.get("maxSimultaneousCalls", 1)),
+                set(conn.execute(_BUSY_LINES, {"b_campaign": campaign_id}).scalars()),
+                limit,
+            )
+            if not free:
+                return []
+            jobs = sorted(
+                conn.execute(
+                    _CLAIM, {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
+                ),
+                key=_due_key,
+            )
+            if not jobs:
+                return []
+            new_attempts = [
+                {
+                    "call_job_id": job.id,
+                    "campaign_id": campaign_id,
+                    "phone": job.phone,
+                    "redial_number": job.redial_number,
+                    "attempt_number": job.attempts_count,
+                    "worker": worker,
+                    "line": line,
+                    "started_at": now_ms,
+                    "lease_until": lease_ms,
+                    "zone": job.zone,
+                    "zone_source": job.zone_source,
+                    "call_duration": 0,
+                    "report_data": {},
+                    "transcript": [],
+                }
+                for job, line in zip(jobs, free, strict=False)
+            ]
+            ids = self._insert_with_ids(conn, attempts, new_attempts)
+            if campaign.status != "inProgress":
+                conn.execute(
+                    update(campaigns)
+                    .where(campaigns.c.id == campaign_id)
+                    .values(
+                        status="inProgress",
+                        started_at=func.coalesce(campaigns.c.started_at, now_ms),
+                        updated_at=now_ms,
+                    )
+                )
+            return [
+                Claim(
+                    attempt=AttemptRecord(
+                        id=attempt_id,
+                        call_job_id=job.id,
+                        campaign_id=campaign_id,
+                        phone=job.phone,
+                        redial_number=job.redial_number,
+                        attempt_number=job.attempts_count,
+                        worker=worker,
+                        line=values["line"],
+                        started_at=now,
+                        lease_until=_at(lease_ms),
+                        finished_at=None,
+                        outcome=None,
+                        zone=job.zone,
+                        zone_source=job.zone_source,
+                    ),
+                    job=_job(job),
+                )
+                for job, values, attempt_id in zip(jobs, new_attempts, ids, strict=True)
+            ]
+
+        return self._run(work)
+
+    def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
+        def work(conn: Connection) -> None:
+            for chunk in _chunks(list(attempt_ids)):
+                conn.execute(
+                    update(attempts)
+                    .where(
+                        attempts.c.worker == worker,
+                        attempts.c.id.in_(chunk),
+                        text(IN_FLIGHT_SQL),
+                    )
+                    .values(lease_until=to_ms(until))
+                )
+
+        self._run(work)
+
+    def finish_attempt(self, result: AttemptResult) -> bool:
+        ended = to_ms(result.finished_at)
+        nxt = result.next
+
+        def work(conn: Connection) -> bool:
+            # Locks the attempt (PostgreSQL), so the reaper cannot take it half-way.
+            current = conn.execute(
+                select(
+                    attempts.c.call_job_id,
+                    attempts.c.campaign_id,
+                    attempts.c.phone,
+                    call_jobs.c.cancel_requested,
+                    call_jobs.c.report_data,
+                    call_jobs.c.number_id,
+                    call_jobs.c.payload,
+                    call_jobs.c.gmt_zone,
+                    campaigns.c.status.label("campaign_status"),
+                )
+                .select_from(
+                    attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
+                        campaigns, campaigns.c.id == attempts.c.campaign_id
+                    )
+                )
+                .where(
+                    attempts.c.id == result.attempt_id,
+                    attempts.c.worker == result.worker,
+                    attempts.c.finished_at.is_(None),
+                )
+                .with_for_update(of=attempts)
+            ).first()
+            if current is None:
+                return False
+            status = _settle(nxt.status, current.cancel_requested, current.campaign_status)
+            going_on = status in SCHEDULABLE_STATUSES
+            finished_at = None if going_on else (opt_ms(nxt.finished_at) or ended)
+            if status != nxt.status:
+                finished_at = ended
+            conn.execute(
+                update(attempts)
+                .where(attempts.c.id == result.attempt_id)
+                .values(
+                    finished_at=ended,
+                    outcome=result.outcome,
+                    job_status=status,
+                    call_result=result.call_result,
+                    call_duration=result.call_duration,
+                    report_data=result.report_data,
+                    tag_name=result.tag_name,
+                    tag_payload=result.tag_payload,
+                    transcript=result.transcript,
+                )
+            )
+            job_values: dict[str, Any] = {
+                "status": status,
+                "due_at": opt_ms(nxt.due_at) if going_on else None,
+                "closes_at": opt_ms(nxt.closes_at) if going_on else None,
+                "finished_at": finished_at,
+                "last_attempt_end": ended,
+                "call_duration": call_jobs.c.call_duration + result.call_duration,
+                "report_data": {**current.report_data, **result.report_data},
+            }
+            if result.call_result is not None:
+                job_values["call_result"] = result.call_result
+                job_values["call_result_payload"] = result.call_result_payload
+            if result.tag_name is not None:
+                job_values["tag_name"] = result.tag_name
+                job_values["tag_payload"] = result.tag_payload
+            conn.execute(
+                update(call_jobs).where(call_jobs.c.id == current.call_job_id).values(**job_values)
+            )
+            self._record_redial(conn, result, current)
+            if result.client_data is not None:
+                dialects.upsert(
+                    conn,
+                    clients,
+                    {
+                        "campaign_id": current.campaign_id,
+                        "phone": current.phone,
+                        "data": result.client_data,
+                        "updated_at": ended,
+                    },
+                    keys=("campaign_id", "phone"),
+                )
+            return True
+
+        return self._run(work)
+
+    @staticmethod
+    def _record_redial(conn: Connection, result: AttemptResult, current: Row[Any]) -> None:
+        redial = result.redial
+        if redial is None and result.redial_ignored is None:
+            return
+        ended = to_ms(result.finished_at)
+        job_id = None
+        if redial is not None:
+            last = conn.execute(
+                select(func.max(call_jobs.c.redial_number)).where(
+                    call_jobs.c.number_id == current.number_id
+                )
+            ).scalar()
+            job_id = conn.execute(
+                insert(call_jobs)
+                .values(
+                    campaign_id=current.campaign_id,
+                    number_id=current.number_id,
+                    phone=current.phone,
+                    redial_number=(last or 0) + 1,
+                    policy=redial.policy,
+                    status=redial.status,
+                    attempts_count=0,
+                    due_at=opt_ms(redial.due_at),
+                    closes_at=opt_ms(redial.closes_at),
+                    priority=redial.priority,
+                    custom=True,
+                    created_at=ended,
+                    finished_at=opt_ms(redial.finished_at),
+                    call_duration=0,
+                    report_data={},
+                    zone=redial.zone,
+                    zone_source=redial.zone_source,
+                    gmt_zone=current.gmt_zone,
+                    payload=current.payload,
+                    cancel_requested=False,
+                )
+                .returning(call_jobs.c.id)
+            ).scalar_one()
+        conn.execute(
+            insert(redial_requests).values(
+                campaign_id=current.campaign_id,
+                phone=current.phone,
+                attempt_id=result.attempt_id,
+                accepted=redial is not None,
+                reason=result.redial_ignored,
+                policy=None if redial is None else redial.policy,
+                created_job_id=job_id,
+                created_at=ended,
+            )
+        )
+
+    def reap_expired(self, now: datetime) -> list[AttemptRecord]:
+        def work(conn: Connection) -> list[AttemptRecord]:
+            reaped = conn.execute(
+                update(attempts)
+                .where(text(IN_FLIGHT_SQL), attempts.c.lease_until < to_ms(now))
+                .values(finished_at=attempts.c.lease_until, outcome="failed")
+                .returning(*attempts.c)
+            ).all()
+            if not reaped:
+                return []
+            states = {
+                row.id: row
+                for row in conn.execute(
+                    select(
+                        call_jobs.c.id,
+                        call_jobs.c.cancel_requested,
+                        campaigns.c.status.label("campaign_status"),
+                    )
+                    .join(campaigns, campaigns.c.id == call_jobs.c.campaign_id)
+                    .where(call_jobs.c.id.in_([a.call_job_id for a in reaped]))
+                )
+            }
+            records = []
+            for row in sorted(reaped, key=lambda a: a.call_job_id):
+                state = states[row.call_job_id]
+                status = _settle("onRetry", state.cancel_requested, state.campaign_status)
+                conn.execute(
+                    update(call_jobs)
+                    .where(call_jobs.c.id == row.call_job_id)
+                    .values(
+                        status=status,
+                        due_at=None,
+                        closes_at=None,
+                        finished_at=None if status == "onRetry" else row.finished_at,
+                        last_attempt_end=row.finished_at,
+                    )
+                )
+                conn.execute(
+                    update(attempts).where(attempts.c.id == row.id).values(job_status=status)
+                )
+                records.append(replace(_attempt(row), job_status=status))
+            return sorted(records, key=lambda a: a.id)
+
+        return self._run(work)
+
+    def next_due_at(self, campaign_id: int) -> datetime | None:
+        query = select(func.min(call_jobs.c.due_at)).where(
+            call_jobs.c.campaign_id == campaign_id, text(SCHEDULABLE_SQL)
+        )
+        return self._run(lambda conn: from_ms(conn.execute(query).scalar()), read=True)
+
+    def cancel_jobs(
+        self, campaign_id: int, phones: Sequence[str], ids: Sequence[int], now: datetime
+    ) -> list[int]:
+        """Returns the named jobs that are cancelled now or will be when their call ends
+        (already final jobs other than ``cancelledByUser`` are left out), by id."""
+
+        def work(conn: Connection) -> list[int]:
+            named = self._named_jobs(conn, campaign_id, phones, ids)
+            for chunk in _chunks(named):
+                conn.execute(
+                    update(call_jobs)
+                    .where(call_jobs.c.id.in_(chunk), text(SCHEDULABLE_SQL))
+                    .values(
+                        status="cancelledByUser",
+                        finished_at=to_ms(now),
+                        due_at=None,
+                        closes_at=None,
+                    )
+                )
+                conn.execute(
+                    update(call_jobs)
+                    .where(call_jobs.c.id.in_(chunk), call_jobs.c.status == "inProcess")
+                    .values(cancel_requested=True)
+                )
+            cancelled: list[int] = []
+            for chunk in _chunks(named):
+                cancelled += conn.execute(
+                    select(call_jobs.c.id).where(
+                        call_jobs.c.id.in_(chunk),
+                        or_(
+                            call_jobs.c.status == "cancelledByUser",
+                            call_jobs.c.cancel_requested.is_(True),
+                        ),
+                    )
+                ).scalars()
+            return sorted(cancelled)
+
+        return self._run(work)
+
+    @staticmethod
+    def _named_jobs(
+        conn: Connection, campaign_id: int, phones: Sequence[str], ids: Sequence[int]
+    ) -> list[int]:
+        """Ids of the union of the jobs named, by id; raises ``id.not.found`` /
+        ``phone.not.found`` naming the first unknown one."""
+        found: set[int] = set()
+        wanted_ids = list(dict.fromkeys(ids))
+        for chunk in _chunks(wanted_ids):
+            found.update(
+                conn.execute(
+                    select(call_jobs.c.id).where(
+                        call_jobs.c.campaign_id == campaign_id, call_jobs.c.id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        missing_ids = [i for i in wanted_ids if i not in found]
+        if missing_ids:
+            raise ValidationError(
+                "id.not.found", f"call job {missing_ids[0]} not found in this campaign"
+            )
+        wanted_phones = list(dict.fromkeys(phones))
+        seen: set[str] = set()
+        for chunk in _chunks(wanted_phones):
+            for job_id, phone in conn.execute(
+                select(call_jobs.c.id, call_jobs.c.phone).where(
+                    call_jobs.c.campaign_id == campaign_id, call_jobs.c.phone.in_(chunk)
+                )
+            ):
+                found.add(job_id)
+                seen.add(phone)
+        missing_phones = [p for p in wanted_phones if p not in seen]
+        if missing_phones:
+            raise ValidationError(
+                "phone.not.found", f"phone {missing_phones[0]} not found in this campaign"
+            )
+        return sorted(found)
+
+    def redial_attempts_used(self, campaign_id: int, phone: str) -> int:
+        query = select(func.coalesce(func.sum(call_jobs.c.attempts_count), 0)).where(
+            call_jobs.c.campaign_id == campaign_id,
+            call_jobs.c.phone == phone,
+            call_jobs.c.redial_number.is_not(None),
+        )
+        return self._run(lambda conn: int(conn.execute(query).scalar_one()), read=True)
+
+    # -- reports ---------------------------------------------------------------------------
+    def get_jobs(
+        self, campaign_id: int, *, phones: Sequence[str] = (), ids: Sequence[int] = ()
+    ) -> list[CallJobRecord]:
+        def work(conn: Connection) -> list[CallJobRecord]:
+            named = self._named_jobs(conn, campaign_id, phones, ids)
+            return self._by_ids(conn, call_jobs, call_jobs.c.id, named, _job)
+
+        return self._run(work, read=True)
+
+    def get_attempts(
+        self, campaign_id: int, *, phones: Sequence[str] = (), ids: Sequence[int] = ()
+    ) -> list[AttemptRecord]:
+        def work(conn: Connection) -> list[AttemptRecord]:
+            named = self._named_jobs(conn, campaign_id, phones, ids)
+            return self._by_ids(conn, attempts, attempts.c.call_job_id, named, _attempt)
+
+        return self._run(work, read=True)
+
+    @staticmethod
+    def _by_ids(
+        conn: Connection,
+        table: Any,
+        column: Any,
+        ids: Sequence[int],
+        convert: Callable[[Row[Any]], T],
+    ) -> list[T]:
+        rows: list[Row[Any]] = []
+        for chunk in _chunks(ids):
+            rows += conn.execute(select(table).where(column.in_(chunk)))
+        return [convert(r) for r in sorted(rows, key=lambda r: r.id)]
+
+    def jobs_by_date(self, campaign_id: int, flt: TimeFilter, page: Page) -> list[CallJobRecord]:
+        query = select(call_jobs).where(
+            call_jobs.c.campaign_id == campaign_id,
+            *_between(call_jobs.c.created_at, flt.first_from, flt.first_to),
+            *_between(call_jobs.c.finished_at, flt.finished_from, flt.finished_to),
+        )
+        return self._page(query.order_by(call_jobs.c.id), page, _job)
+
+    def unfinished_jobs(self, campaign_id: int, page: Page) -> list[CallJobRecord]:
+        query = select(call_jobs).where(
+            call_jobs.c.campaign_id == campaign_id, call_jobs.c.finished_at.is_(None)
+        )
+        return self._page(query.order_by(call_jobs.c.id), page, _job)
+
+    def attempts_by_date(
+        self, campaign_id: int, flt: TimeFilter, page: Page
+    ) -> list[AttemptRecord]:
+        query = select(attempts).where(
+            attempts.c.campaign_id == campaign_id,
+            *_between(attempts.c.started_at, flt.first_from, flt.first_to),
+            *_between(attempts.c.finished_at, flt.finished_from, flt.finished_to),
+        )
+        return self._page(query.order_by(attempts.c.id), page, _attempt)
+
+    def _page(self, query: Any, page: Page, convert: Callable[[Row[Any]], T]) -> list[T]:
+        paged = query.limit(page.page_size).offset(page.page * page.page_size)
+        return self._run(lambda conn: [convert(r) for r in conn.execute(paged)], read=True)
+
+    def iter_attempts(self, campaign_id: int) -> Iterator[AttemptRecord]:
+        """Reads in chunks by id (each its own short transaction), so that a long export never
+        holds a transaction open. Attempt ids grow in claim order, i.e. start order."""
+        after = 0
+        while True:
+            query = (
+                select(attempts)
+                .where(attempts.c.campaign_id == campaign_id, attempts.c.id > after)
+                .order_by(attempts.c.id)
+                .limit(CHUNK)
+            )
+            chunk = self._run(
+                lambda conn, q=query: [_attempt(r) for r in conn.execute(q)], read=True
+            )
+            yield from chunk
+            if len(chunk) < CHUNK:
+                return
+            after = chunk[-1].id
+
+    def counts(self, campaign_id: int) -> CampaignCounts:
+        open_job = call_jobs.c.status.in_(OPEN_STATUSES)
+
+        def work(conn: Connection) -> CampaignCounts:
+            total = conn.execute(
+                select(func.count()).where(numbers.c.campaign_id == campaign_id)
+            ).scalar_one()
+            jobs = conn.execute(
+                select(
+                    func.count(func.distinct(_when(open_job, call_jobs.c.number_id))),
+                    func.count(_when(call_jobs.c.status == "onRetry", call_jobs.c.id)),
+                    func.coalesce(func.sum(call_jobs.c.call_duration), 0),
+                ).where(call_jobs.c.campaign_id == campaign_id)
+            ).one()
+            in_flight = conn.execute(
+                select(func.count())
+                .select_from(attempts)
+                .where(attempts.c.campaign_id == campaign_id, text(IN_FLIGHT_SQL))
+            ).scalar_one()
+            return CampaignCounts(
+                total_numbers=int(total),
+                processed_numbers=int(total) - int(jobs[0]),
+                in_process=int(in_flight),
+                on_retry=int(jobs[1]),
+                talk_seconds=int(jobs[2]),
+            )
+
+        return self._run(work, read=True)
+
+    # -- $client, idempotence, API keys ----------------------------------------------------
+    def get_client(self, campaign_id: int, phone: str) -> dict[str, Any]:
+        query = select(clients.c.data).where(
+            clients.c.campaign_id == campaign_id, clients.c.phone == phone
+        )
+        data = self._run(lambda conn: conn.execute(query).scalar(), read=True)
+        return dict(data) if data else {}
+
+    def get_idempotent(self, scope: str, key: str, now: datetime) -> StoredResponse | None:
+        query = select(idempotence_keys).where(
+            idempotence_keys.c.scope == scope,
+            idempotence_keys.c.key == key,
+            idempotence_keys.c.created_at > to_ms(now - IDEMPOTENCE_TTL),
+        )
+        row = self._run(lambda conn: conn.execute(query).first(), read=True)
+        if row is None:
+            return None
+        return StoredResponse(row.status_code, row.body, row.request_hash)
+
+    def put_idempotent(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None:
+        """Stores the response; an expired entry of the same key is replaced, and expired
+        entries of other keys are purged on the way (so the table does not grow forever)."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                idempotence_keys.delete().where(
+                    idempotence_keys.c.created_at <= to_ms(now - IDEMPOTENCE_TTL)
+                )
+            )
+            dialects.upsert(
+                conn,
+                idempotence_keys,
+                {
+                    "scope": scope,
+                    "key": key,
+                    "status_code": response.status_code,
+                    "body": response.body,
+                    "request_hash": response.request_hash,
+                    "created_at": to_ms(now),
+                },
+                keys=("scope", "key"),
+            )
+
+        self._run(work)
+
+    def add_api_key(self, key_hash: str, now: datetime) -> None:
+        values = {"key_hash": key_hash, "created_at": to_ms(now)}
+        self._run(lambda conn: dialects.upsert(conn, api_keys, values, keys=("key_hash",)))
+
+    def has_api_key(self, key_hash: str) -> bool:
+        query = select(api_keys.c.key_hash).where(api_keys.c.key_hash == key_hash)
+        return self._run(lambda conn: conn.execute(query).first() is not None, read=True)
+
+    def any_api_key(self) -> bool:
+        query = select(api_keys.c.key_hash).limit(1)
+        return self._run(lambda conn: conn.execute(query).first() is not None, read=True)
+
+
+def _when(condition: Any, value: Any) -> Any:
+    return case((condition, value))
+
+
+def _free_lines(lines: int, busy: set[int], limit: int) -> list[int]:
+    """The lowest ``limit`` line numbers in 1..lines that are not busy."""
+    free: list[int] = []
+    line = 1
+    while len(free) < limit and line <= lines:
+        if line not in busy:
+            free.append(line)
+        line += 1
+    return free
+
+
+_NUMBER_COLUMNS = (
+    "id",
+    "campaign_id",
+    "phone",
+    "payload",
+    "fields",
+    "gmt_zone",
+    "external_check",
+    "created_at",
+)
+# The columns add_numbers sets (the others are NULL: a fresh job has no attempt yet).
+_NEW_JOB_COLUMNS = (
+    "id",
+    "campaign_id",
+    "number_id",
+    "phone",
+    "policy",
+    "status",
+    "due_at",
+    "closes_at",
+    "priority",
+    "custom",
+    "created_at",
+    "finished_at",
+    "zone",
+    "zone_source",
+    "gmt_zone",
+    "payload",
+    "attempts_count",
+    "call_duration",
+    "report_data",
+    "cancel_requested",
+)
+
+# The two statements of the claim, built once (SQLAlchemy caches their compiled form).
+_BUSY_LINES = select(attempts.c.line).where(
+    attempts.c.campaign_id == bindparam("b_campaign"), text(IN_FLIGHT_SQL)
+)
+_DUE = (
+    select(call_jobs.c.id)
+    .where(
+        call_jobs.c.campaign_id == bindparam("b_campaign"),
+        text(SCHEDULABLE_SQL),
+        call_jobs.c.due_at <= bindparam("b_now"),
+        call_jobs.c.closes_at > bindparam("b_now"),
+    )
+    .order_by(*DUE_ORDER)
+    .limit(bindparam("b_limit"))
+    .with_for_update(skip_locked=True)
+    .cte("due")
+    .prefix_with("MATERIALIZED")
+)
+_CLAIM = (
+    update(call_jobs)
+    .where(call_jobs.c.id.in_(select(_DUE.c.id)), text(SCHEDULABLE_SQL))
+    .values(status="inProcess", attempts_count=call_jobs.c.attempts_count + 1)
+    .returning(*call_jobs.c)
+)
