@@ -615,8 +615,12 @@ class _Parser:
         self.pos = 0
         self.refs: list[tuple[str, str]] = []  # ("$", name) / ("@", entity) referenced
 
-    def error(self, message: str) -> PatternSyntaxError:
-        return PatternSyntaxError(self.file, self.line, f"{message} in pattern {self.text!r}")
+    def error(self, message: str, expected: str | None = None) -> PatternSyntaxError:
+        """``unclosed '(' in pattern "(a|b": expected ')'``"""
+        text = f'{message} in pattern "{self.text}"'
+        if expected is not None:
+            text += f": expected {expected}"
+        return PatternSyntaxError(self.file, self.line, text)
 
     def parse(self) -> _Node:
         node = self.branches(closer=None)
@@ -633,7 +637,7 @@ class _Parser:
             if self.pos >= len(self.text):
                 if closer is not None:
                     opener = self.text[opener_pos]
-                    raise self.error(f"unclosed {opener!r} (expected {closer!r})")
+                    raise self.error(f"unclosed {opener!r}", repr(closer))
                 break
             c = self.text[self.pos]
             if c.isspace():
@@ -673,7 +677,7 @@ class _Parser:
             self.pos += 1
             m = re.compile(r"[\w.\-]+").match(self.text, self.pos)
             if m is None:
-                raise self.error("expected an entity name after '@'")
+                raise self.error("no name after '@'", "an entity name")
             self.pos = m.end()
             alias = self.alias()
             self.refs.append(("@", m.group()))
@@ -682,7 +686,7 @@ class _Parser:
             self.pos += 1
             word = self.word_text()
             if not word:
-                raise self.error("expected a word after '~'")
+                raise self.error("no word after '~'", "~lemma")
             return [_Lemma(lemmas(t.word)) for t in tokenize(word)]
         return self.word()
 
@@ -707,10 +711,10 @@ class _Parser:
         if raw.startswith("*") or raw.endswith("*"):
             core = normalize(raw.strip("*"))
             if "*" in core or not core:
-                raise self.error(f"bad affix {raw!r}: expected word*, *word or *word*")
+                raise self.error(f"bad affix {raw!r}", "word*, *word or *word*")
             return [_Affix(core, prefix=raw.endswith("*"), suffix=raw.startswith("*"))]
         if "*" in raw:
-            raise self.error(f"bad affix {raw!r}: '*' goes at the start or the end of a word")
+            raise self.error(f"bad affix {raw!r}", "'*' at the start or the end of a word")
         return [_Word(t.word) for t in tokenize(raw)]
 
     def alias(self) -> str | None:
@@ -718,14 +722,14 @@ class _Parser:
             return None
         m = _NAME_RE.match(self.text, self.pos + 2)
         if m is None:
-            raise self.error("expected an alias name after '::'")
+            raise self.error("no alias after '::'", "a name")
         self.pos = m.end()
         return m.group()
 
     def dollar(self) -> _Node:
         m = _NAME_RE.match(self.text, self.pos + 1)
         if m is None:
-            raise self.error("expected a pattern name after '$'")
+            raise self.error("no name after '$'", "a pattern name")
         name = m.group()
         self.pos = m.end()
         lowered = name.lower()
@@ -741,7 +745,7 @@ class _Parser:
         """The text between ``<`` and its matching ``>`` (``<`` ``>`` nest; ``\\>`` and ``[>]``
         do not close)."""
         if not self.text.startswith("<", self.pos):
-            raise self.error(f"expected '<' after ${name}")
+            raise self.error(f"no '<' after ${name}", f"${name}<…>")
         depth = 0
         in_class = False
         i = self.pos + 1
@@ -763,13 +767,13 @@ class _Parser:
                     return content
                 depth -= 1
             i += 1
-        raise self.error(f"unclosed '<' after ${name} (expected '>')")
+        raise self.error(f"unclosed '<' after ${name}", "'>'")
 
     def regexp(self, source: str, *, ignore_case: bool) -> _Node:
         try:
             regex = re.compile(source, re.IGNORECASE if ignore_case else 0)
         except re.error as e:
-            raise self.error(f"bad regexp <{source}>: {e}") from None
+            raise self.error(f"bad regexp <{source}> ({e})", "a Python regular expression") from None
         return _Regexp(source, regex, _can_match_space(regex))
 
     def weight(self, source: str) -> _Node:
@@ -777,7 +781,7 @@ class _Parser:
         try:
             value = float(s)
         except ValueError:
-            raise self.error(f"bad weight <{source}>: expected +0.5, -0.2 or 1.5") from None
+            raise self.error(f"bad weight <{source}>", "+0.5, -0.2 or 1.5") from None
         if s.startswith(("+", "-")):
             return _Weight(1.0, value)
         return _Weight(value, 0.0)
@@ -880,7 +884,7 @@ class Matcher:
                 continue
             seen.add(entry.key)
             tree = build_parse_tree(u, entry.text, res[3])
-            matches.append(PatternMatch(entry.key, round(-neg_weight, 6), tree))
+            matches.append(PatternMatch(entry.key, -neg_weight, tree))
         return matches
 
     def _candidates(self, u: Utterance, keys: Collection[Hashable] | None) -> list[_Entry]:
