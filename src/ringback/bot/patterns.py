@@ -773,7 +773,7 @@ class _Parser:
         try:
             regex = re.compile(source, re.IGNORECASE if ignore_case else 0)
         except re.error as e:
-            raise self.error(f"bad regexp <{source}> ({e})", "a Python regular expression") from None
+            raise self.error(f"bad regexp <{source}> ({e})", "a valid regexp") from None
         return _Regexp(source, regex, _can_match_space(regex))
 
     def weight(self, source: str) -> _Node:

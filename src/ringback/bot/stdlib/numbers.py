@@ -1,7 +1,8 @@
 """Numbers said in words or digits, EN and RU, up to the billions: the engine of ``$Number``.
 
 ``"двадцать пять"`` → 25, ``"две тысячи триста"`` → 2300, ``"one hundred and five"`` → 105,
-``"5 тысяч"`` → 5000, ``"1,5"`` → 1.5 (a decimal comma or point with no space around it).
+``"a thousand"`` → 1000, ``"5 тысяч"`` → 5000, ``"1,5"`` → 1.5 (a decimal comma or point with no
+space around it).
 Russian words are recognised in any case form (``двух``, ``тысячи``, ``пятисот``) through their
 lemmas. Every prefix that is a whole number is a possible match, so ``$Number $Number`` can split
 "twenty five" as 20, 5 when a pattern needs it (the longest match weighs most otherwise).
@@ -46,6 +47,7 @@ _VOCAB: dict[str, tuple[str, int]] = {
     **{w: ("scale", v) for w, v in _SCALES.items()},
     "hundred": ("hundred", 100),
     "and": ("and", 0),
+    "a": ("article", 1),
 }
 
 # within a group below 1000: what has been said so far
@@ -53,7 +55,8 @@ _EMPTY, _UNIT, _TEN, _HUNDRED, _DIGITS, _ZERO = range(6)
 
 
 def word_kind(word: str) -> tuple[str, int] | None:
-    """``("unit"|"teen"|"ten"|"hundreds"|"hundred"|"scale"|"and", value)`` of a number word."""
+    """``(kind, value)`` of a number word: kind is unit, teen, ten, hundreds (RU сто…девятьсот),
+    hundred (EN), scale, and, article (EN "a") or digits."""
     if word.isdigit():
         return ("digits", int(word))
     found = _VOCAB.get(word)
@@ -79,6 +82,12 @@ def parse_numbers(words: list[str], i: int, joins: list[str]) -> Iterator[tuple[
         if kind is None:
             return
         name, value = kind
+        if name == "article":  # "a hundred", "a thousand": "a" is one, there only
+            following = word_kind(words[k + 1]) if k == i and k + 1 < len(words) else None
+            if following is None or following[0] not in ("hundred", "scale"):
+                return
+            group, stage = 1, _UNIT
+            continue
         if name == "and":  # "one hundred and five": only between parts of one number
             if k == i or stage not in (_HUNDRED, _EMPTY) or (stage == _EMPTY and total == 0):
                 return
