@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringback.domain.errors import ValidationError
 from ringback.domain.policy import CallingPolicy, PolicyFields, effective_policy
+from ringback.domain.windows import next_open
 from ringback.domain.zones import (
     ZoneResolution,
     candidate_zones,
@@ -296,3 +299,23 @@ def test_no_usable_zone_falls_back_to_campaign() -> None:
     got = resolve_zone("71234567890", None, "+03:00", policy(), NOW)
     tz = timezone(timedelta(hours=3))
     assert got == ZoneResolution("+03:00", "campaign", tz, (tz,))
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.integers(0, 20 * 24 * 60), min_size=1, max_size=8),
+    st.sampled_from([RU_MOBILE, ALASKA, US_TOLL_FREE, AU_MOBILE]),
+    st.sampled_from([("09:00", "21:00"), ("09:00", "12:00"), ("20:00", "08:00")]),
+    st.sampled_from([None, "2026-03-05T08:00:00Z", "2026-03-12T07:30:00Z"]),
+)
+def test_remembered_intersection_scans_give_the_direct_answer(
+    minutes: list[int], phone: str, window: tuple[str, str], finish: str | None
+) -> None:
+    extra = {} if finish is None else {"finishDateTime": finish}
+    p = policy(*window, allowedDays=["mon", "wed"], **extra)
+    check = zones(candidate_zones(phone))
+    for minute in minutes:  # in any order: the memo must not depend on it
+        now = NOW + timedelta(minutes=minute)
+        direct = next_open(now, p, check, horizon=timedelta(days=7)) is not None
+        got = resolve_zone(phone, None, "Europe/London", p, now).source
+        assert got == ("intersection" if direct else "campaign")

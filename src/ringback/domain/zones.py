@@ -35,7 +35,7 @@ from phonenumbers import timezone as phone_timezones
 
 from ringback.domain.errors import ValidationError
 from ringback.domain.policy import CallingPolicy
-from ringback.domain.windows import next_open
+from ringback.domain.windows import Window, next_window
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 # "+3", "+03", "+3:00", "+03:00", "+0300", optionally after "UTC"/"GMT".
@@ -181,11 +181,55 @@ def resolve_zone(
         return ZoneResolution(name, "number", tz, (tz,))
     campaign_tz = parse_gmt_zone(campaign_zone)
     if candidates:
-        check = tuple(_known_zone(name) for name in candidates)
-        # next_open counts the horizon from max(now, startDateTime) and stops at the finish.
-        if next_open(now, policy, check, horizon=_INTERSECTION_LOOKAHEAD) is not None:
+        check = _known_zones(candidates)
+        if _intersection_opens(candidates, check, policy, now):
             return ZoneResolution(campaign_zone, "intersection", campaign_tz, check)
     return ZoneResolution(campaign_zone, "campaign", campaign_tz, (campaign_tz,))
+
+
+# (candidates, policy key) -> (scanned from, scanned until, first common window or None).
+_SCANS: dict[tuple[object, ...], tuple[datetime, datetime, Window | None]] = {}
+_SCANS_MAX = 4096
+
+
+def _intersection_opens(
+    names: tuple[str, ...], check: tuple[ZoneInfo, ...], policy: CallingPolicy, now: datetime
+) -> bool:
+    """Does the intersection of ``check`` open within 7 days of ``max(now, startDateTime)``?
+
+    Scanning 16 Russian zones costs ~0.2 ms and 42 North American ones ~1 ms, and every number
+    of a prefix shares the answer, so one scan of twice the look-ahead is kept and reused
+    exactly: if the first common instant at or after ``e0`` is ``o`` (window ``[o, c)``), then
+    for any ``e`` in ``[e0, c)`` the first one at or after ``e`` is ``max(e, o)``; if there
+    is none before ``e0 + 14 d``, there is none within 7 days of any ``e < e0 + 7 d``.
+    """
+    at = now if policy.start_datetime is None else max(now, policy.start_datetime)
+    key = (names, *_policy_key(policy))
+    scan = _SCANS.get(key)
+    if scan is None or not scan[0] <= at < scan[1]:
+        window = next_window(at, policy, check, horizon=2 * _INTERSECTION_LOOKAHEAD)
+        until = at + _INTERSECTION_LOOKAHEAD if window is None else window.close
+        if len(_SCANS) >= _SCANS_MAX:
+            _SCANS.clear()
+        _SCANS[key] = scan = (at, until, window)
+    window = scan[2]
+    return window is not None and window.open < at + _INTERSECTION_LOOKAHEAD
+
+
+def _policy_key(policy: CallingPolicy) -> tuple[object, ...]:
+    """The fields windows depend on, hashable (``allowed_time`` is a mapping)."""
+    allowed = policy.allowed_time
+    return (
+        policy.start_datetime,
+        policy.finish_datetime,
+        policy.allowed_days,
+        None if allowed is None else tuple(sorted(allowed.items())),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _known_zones(names: tuple[str, ...]) -> tuple[ZoneInfo, ...]:
+    return tuple(_known_zone(name) for name in names)
 
 
 def _known_zone(name: str) -> ZoneInfo:
