@@ -206,3 +206,11 @@ def test_omitted_fields_come_from_the_campaign_not_the_number() -> None:
     assert plan.policy.allowed_days == frozenset({"mon"})
     assert plan.policy.start_datetime == START
     assert plan.policy.dialer_priority == 3
+
+
+def test_module_docstring_lists_every_reason_verbatim() -> None:
+    import ringback.domain.series as series
+
+    doc = " ".join((series.__doc__ or "").split())
+    for name, text in REDIAL_REASONS.items():
+        assert f"``{name}``: ``{text}``" in doc, name

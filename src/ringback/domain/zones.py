@@ -166,10 +166,11 @@ def resolve_zone(
        within 7 days of ``max(now, startDateTime)``, else ``campaign``;
     3. no candidate → ``campaign``.
 
-    Example: ``61412345678`` (an Australian mobile: Perth … Sydney, Lord Howe) with campaign
-    zone ``Europe/Moscow`` and a 09:00–20:00 window: 09:00 Sydney is 07:00 Perth, 20:00 Perth
-    is 22:00 Sydney, so 09:00–18:00 Perth (11:00–20:00 Sydney) is open everywhere →
-    ``intersection``. With a 09:00–10:00 window there is no common hour → ``campaign``.
+    Example: ``19075550100`` (Alaska: ``America/Adak`` UTC−10, ``America/Anchorage`` UTC−9)
+    in a campaign zoned ``America/New_York`` with a 09:00–18:00 window: 10:00–18:00 Anchorage
+    is open in both → ``intersection``, local times shown in New York. ``18005550100``
+    (toll-free: 42 zones from Guam, UTC+10, to Newfoundland, UTC−3:30) has no common hour →
+    ``campaign``.
     """
     if gmt_zone is not None and gmt_zone.strip():
         tz = parse_gmt_zone(gmt_zone, phone=phone)
