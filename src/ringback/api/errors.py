@@ -66,9 +66,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
-        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
-        field = location[0] if location else "body"
-        where = ".".join(location) or "body"
+        location = [str(part) for part in first.get("loc", ())]
+        # A body that is not JSON (or not the declared shape) is invalid.body; a bad query,
+        # path or form parameter is invalid.<its name>.
+        if len(location) >= 2 and location[0] in ("query", "path", "header", "form"):
+            field = location[1]
+        else:
+            field = "body"
+        where = ".".join(location[1:]) or field
         return JSONResponse(
             {"type": f"invalid.{field}", "message": f"{where}: {first.get('msg', 'invalid')}"},
             status_code=400,

@@ -58,6 +58,7 @@ def campaign_json(campaign: CampaignRecord) -> dict[str, Any]:
     return {
         "id": campaign.id,
         "token": campaign.token,
+        "name": campaign.name,
         "status": campaign.status,
         "createdAt": ms(campaign.created_at),
         "updatedAt": ms(campaign.updated_at),
