@@ -15,9 +15,8 @@ cached: a bot sees the same few hundred words again and again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 # A word: a run of digits or a run of letters; "/" joins a word only after a space or the start.
 _WORD_RE = re.compile(r"(?:(?<!\S)/)?(?:\d+|[^\W\d_]+)")
@@ -25,8 +24,7 @@ _CYRILLIC_RE = re.compile(r"[а-я]")
 _LATIN_RE = re.compile(r"[a-z]")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: built for every word of every utterance, so cheap to make
     word: str  # normalized: lower case, ё → е
     start: int  # character offsets in the original text, end exclusive
     end: int

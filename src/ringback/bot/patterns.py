@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from ringback.bot.morph import Token, lemmas, normalize, tokenize
@@ -152,6 +153,12 @@ class Utterance:
             found.update("~" + lemma for lemma in self.lemmas(i))
         return found
 
+    @cached_property
+    def joins(self) -> list[str]:
+        """``joins[k]``: the text between word ``k`` and word ``k + 1`` ("" after the last)."""
+        t = self.tokens
+        return [self.text[t[k].end : t[k + 1].start] for k in range(self.n - 1)] + [""]
+
     def span_text(self, start: int, end: int) -> str:
         """The original text from word ``start`` to word ``end`` (exclusive)."""
         if start >= end:
@@ -187,11 +194,9 @@ class Utterance:
 
 
 class _Node:
-    memoize = False
-
     def ends(self, u: Utterance, i: int) -> _Ends:
-        if not self.memoize:
-            return self._ends(u, i)
+        """Every end reachable from word ``i``, with the best way to get there; memoized per
+        utterance (leaves override this: they are cheaper than the memo)."""
         key = (id(self), i)
         found = u.memo.get(key)
         if found is None:
@@ -208,15 +213,12 @@ class _Node:
         """Clauses: for each, at least one of its features must be in the utterance."""
         return []
 
-    def references(self) -> Iterable[_Node]:
-        return ()
-
 
 @dataclass(eq=False)
 class _Word(_Node):
     word: str
 
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         if i < u.n and u.words[i] == self.word:
             return {i + 1: (EXACT, 1.0, 0.0, ())}
         return {}
@@ -232,7 +234,7 @@ class _Word(_Node):
 class _Lemma(_Node):
     forms: frozenset[str]
 
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         if i < u.n and not self.forms.isdisjoint(u.lemmas(i)):
             return {i + 1: (LEMMA, 1.0, 0.0, ())}
         return {}
@@ -250,7 +252,7 @@ class _Affix(_Node):
     prefix: bool  # "word*": the word starts with core
     suffix: bool  # "*word": the word ends with core
 
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         if i >= u.n:
             return {}
         w = u.words[i]
@@ -267,7 +269,7 @@ class _Affix(_Node):
 
 
 class _Star(_Node):
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         return dict.fromkeys(range(i, u.n + 1), _ZERO)
 
 
@@ -276,22 +278,39 @@ class _Weight(_Node):
     mult: float
     add: float
 
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         return {i: (0.0, self.mult, self.add, ())}
 
 
 @dataclass(eq=False)
 class _Seq(_Node):
     items: list[_Node]
-    memoize = True
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
+        # The hot loop of matching: * and plain words, the commonest items, are inlined.
         current: _Ends = {i: _ZERO}
+        words = u.words
+        n = u.n
         for item in self.items:
             nxt: _Ends = {}
-            for pos, res in current.items():
-                for end, r in item.ends(u, pos).items():
-                    _keep_best(nxt, end, _combine(res, r))
+            kind = type(item)
+            if kind is _Star:  # adds nothing: each end keeps the best start at or before it
+                best: _Res | None = None
+                for end in range(min(current), n + 1):
+                    r = current.get(end)
+                    if r is not None and (best is None or _local(r) > _local(best)):
+                        best = r
+                    if best is not None:
+                        nxt[end] = best
+            elif kind is _Word:
+                word = item.word  # type: ignore[attr-defined]
+                for pos, (points, mult, add, caps) in current.items():
+                    if pos < n and words[pos] == word:
+                        nxt[pos + 1] = (points + EXACT, mult, add, caps)
+            else:
+                for pos, res in current.items():
+                    for end, r in item.ends(u, pos).items():
+                        _keep_best(nxt, end, _combine(res, r))
             if not nxt:
                 return nxt
             current = nxt
@@ -303,18 +322,35 @@ class _Seq(_Node):
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [c for item in self.items for c in item.requirements(lib, seen)]
 
-    def references(self) -> Iterable[_Node]:
-        return self.items
+
+def _first_word(node: _Node) -> str | None:
+    first = node.items[0] if isinstance(node, _Seq) else node
+    return first.word if isinstance(first, _Word) else None
 
 
 @dataclass(eq=False)
 class _Alt(_Node):
     branches: list[_Node]
-    memoize = True
+    # long word lists ($yes has dozens of branches): only branches that can start with the word
+    _by_first: dict[str, list[_Node]] = field(init=False, default_factory=dict)
+    _others: list[_Node] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.branches) < 6:
+            self._others = self.branches
+            return
+        firsts = [_first_word(b) for b in self.branches]
+        self._others = [b for b, f in zip(self.branches, firsts, strict=True) if f is None]
+        for word in {f for f in firsts if f is not None}:
+            # in their order: on a tie the earlier branch is the one kept
+            self._by_first[word] = [
+                b for b, f in zip(self.branches, firsts, strict=True) if f in (word, None)
+            ]
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         found: _Ends = {}
-        for branch in self.branches:
+        branches = self._by_first.get(u.words[i], self._others) if i < u.n else self._others
+        for branch in branches:
             for end, r in branch.ends(u, i).items():
                 _keep_best(found, end, r)
         return found
@@ -332,14 +368,10 @@ class _Alt(_Node):
             union.update(smallest)
         return [frozenset(union)]
 
-    def references(self) -> Iterable[_Node]:
-        return self.branches
-
 
 @dataclass(eq=False)
 class _Optional(_Node):
     inner: _Node
-    memoize = True
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         found: _Ends = {i: _ZERO}
@@ -347,14 +379,10 @@ class _Optional(_Node):
             _keep_best(found, end, r)
         return found
 
-    def references(self) -> Iterable[_Node]:
-        return (self.inner,)
-
 
 @dataclass(eq=False)
 class _AnyOrder(_Node):
     items: list[_Node]
-    memoize = True
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         states: dict[tuple[int, int], _Res] = {(0, i): _ZERO}
@@ -382,16 +410,12 @@ class _AnyOrder(_Node):
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [c for item in self.items for c in item.requirements(lib, seen)]
 
-    def references(self) -> Iterable[_Node]:
-        return self.items
-
 
 @dataclass(eq=False)
 class _Regexp(_Node):
     source: str
     regex: re.Pattern[str]
     spans: bool  # can it match a space, hence several words?
-    memoize = True
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         found: _Ends = {}
@@ -415,7 +439,6 @@ class _Regexp(_Node):
 class _Entity(_Node):
     name: str
     alias: str | None
-    memoize = True
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         found: _Ends = {}
@@ -433,20 +456,28 @@ class _Entity(_Node):
 class _Named(_Node):
     name: str
     alias: str | None
-    memoize = True
 
-    def _ends(self, u: Utterance, i: int) -> _Ends:
+    def ends(self, u: Utterance, i: int) -> _Ends:
         definition = u.library.lookup(self.name)
         if definition is None:
             return {}
-        guard = (id(definition), i)
-        if guard in u.active:  # left recursion ($a = ($a x|y)): this path matches nothing
-            return {}
-        u.active.add(guard)
-        try:
-            return definition.ends(u, i, self.alias)
-        finally:
-            u.active.discard(guard)
+        # memoized per definition, not per reference: fifty patterns using $Number share one
+        key = (id(definition), i)
+        found = u.memo.get(key)
+        if found is None:
+            if key in u.active:  # left recursion ($a = ($a x|y)): this path matches nothing
+                return {}
+            u.active.add(key)
+            try:
+                found = u.memo[key] = definition.ends(u, i)
+            finally:
+                u.active.discard(key)
+        if self.alias is None:
+            return found
+        return {
+            end: (points, mult, add, (replace(caps[0], tag=self.alias),))
+            for end, (points, mult, add, caps) in found.items()
+        }
 
     def min_len(self, lib: PatternLibrary, seen: frozenset[str]) -> int:
         definition = lib.lookup(self.name)
@@ -478,8 +509,8 @@ class _Definition:
     min_words: int = 1  # for natives
     converter: Converter | None = None
 
-    def ends(self, u: Utterance, i: int, alias: str | None) -> _Ends:
-        tag = alias or self.name
+    def ends(self, u: Utterance, i: int) -> _Ends:
+        tag = self.name
         found: _Ends = {}
         if self.native is not None:
             for end, value in self.native(u, i):

@@ -28,13 +28,8 @@ def text(u: Utterance, i: int) -> Iterator[tuple[int, Any]]:
         yield end, u.span_text(i, end)
 
 
-def _joins(u: Utterance) -> list[str]:
-    t = u.tokens
-    return [u.text[t[k].end : t[k + 1].start] for k in range(u.n - 1)] + [""]
-
-
 def number(u: Utterance, i: int) -> Iterator[tuple[int, Any]]:
-    yield from parse_numbers(u.words, i, _joins(u))
+    yield from parse_numbers(u.words, i, u.joins)
 
 
 def mobile_phone_number(u: Utterance, i: int) -> Iterator[tuple[int, Any]]:
