@@ -1,7 +1,78 @@
+"""``ringback serve``: the REST API and a dialer in one process."""
+
 from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from ringback.cli.output import fail
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the ``ringback`` app (none yet)."""
+    @app.command("serve")
+    def serve_command(
+        db: Annotated[str | None, typer.Option("--db", help="store URL")] = None,
+        host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port to listen on")] = 8080,
+        telephony: Annotated[str, typer.Option(help="telephony driver: sim")] = "sim",
+        scenario_path: Annotated[
+            Path | None,
+            typer.Option("--scenario", help="take the simulated callees from this scenario"),
+        ] = None,
+        dialer: Annotated[bool, typer.Option(help="run a dialer in this process")] = True,
+    ) -> None:
+        """Admin API + Calls API + Duckling API + a dialer (SQLite file by default)."""
+        import uvicorn
+
+        from ringback.api.app import create_app, ensure_api_key
+        from ringback.engine.clock import SystemClock
+        from ringback.engine.dialer import Dialer
+        from ringback.scenario import ScenarioError, read
+        from ringback.store import DEFAULT_DB_URL, open_store
+        from ringback.telephony.simulated import Callees, SimulatedTelephony
+
+        if telephony != "sim":
+            fail("--telephony", "'sim' (the only driver so far: simulated callees)")
+        if not 0 < port < 65536:
+            fail("--port", "a port number 1-65535")
+        callees, seed = Callees(), 0
+        if scenario_path is not None:
+            try:
+                scenario = read(scenario_path)
+            except ScenarioError as error:
+                print(f"error: {error}", file=sys.stderr)
+                raise SystemExit(2) from None
+            callees, seed = scenario.callees, scenario.seed
+        store = open_store(db or DEFAULT_DB_URL)
+        store.migrate()
+        clock = SystemClock()
+        new_key = ensure_api_key(store, os.environ.get("RINGBACK_API_KEY"), clock.now())
+        if new_key is not None:
+            print(f"admin API key (shown once, stored hashed): {new_key}", flush=True)
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        if dialer:
+            driver = SimulatedTelephony(callees, seed=seed)
+            print(f"telephony: {driver.description}", flush=True)
+            worker = Dialer(
+                store, driver, clock, worker=f"serve-{socket.gethostname()}-{os.getpid()}"
+            )
+            threads.append(
+                threading.Thread(target=worker.run, kwargs={"stop": stop.is_set}, daemon=True)
+            )
+        for thread in threads:
+            thread.start()
+        print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
+        try:
+            uvicorn.run(create_app(store, clock=clock), host=host, port=port, log_level="info")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+            store.close()
