@@ -88,7 +88,10 @@ def load_campaign_bot(settings: dict[str, Any]) -> Bot:
             f"campaign.bot is {path!r} but the bot runtime (ringback.bot.load_bot) is not "
             f"available: {error}"
         ) from None
-    bot: Bot = load_bot(path)
+    try:
+        bot: Bot = load_bot(path)
+    except Exception as error:  # the project's own error says file and line
+        raise BotUnavailableError(f"cannot load the bot project {path}: {error}") from None
     return bot
 
 

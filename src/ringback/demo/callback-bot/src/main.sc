@@ -1,5 +1,3 @@
-theme: /
-
 state: Start
     q!: $regex</start>
     a: Hello! This is ringback calling about your order. Is now a good time to talk?
