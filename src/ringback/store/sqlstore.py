@@ -1046,10 +1046,15 @@ def _when(condition: Any, value: Any) -> Any:
 
 
 def _free_lines(lines: int, busy: set[int], limit: int) -> list[int]:
-    """The lowest ``limit`` line numbers in 1..lines that are not busy."""
+    """The lowest free line numbers, as many as the limit and the lines left allow.
+
+    Lines are counted, not just looked up: after ``maxSimultaneousCalls`` went down from 3 to
+    1 with calls on lines 2 and 3, line 1 is free by number but no line is left.
+    """
+    wanted = min(limit, lines - len(busy))
     free: list[int] = []
     line = 1
-    while len(free) < limit and line <= lines:
+    while len(free) < wanted:
         if line not in busy:
             free.append(line)
         line += 1

@@ -1,0 +1,70 @@
+"""The store contract suite runs every test over each implementation: SQLite in a real file and
+PostgreSQL on the real server (a fresh database per test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ringback.store import open_store
+from ringback.store.base import NewNumber, Store
+
+T0 = datetime(2025, 3, 7, 12, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def store_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    opened.migrate()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def number(
+    phone: str,
+    *,
+    due: datetime | None = T0,
+    closes: datetime | None = T0 + timedelta(hours=8),
+    priority: int = 3,
+    custom: bool = False,
+    status: str = "planned",
+    payload: dict[str, Any] | None = None,
+    **extra: Any,
+) -> NewNumber:
+    """A number ready to dial from ``due`` to ``closes`` (UTC zone, campaign policy)."""
+    return NewNumber(
+        phone=phone,
+        payload=payload if payload is not None else {"name": f"n{phone}"},
+        fields=extra.pop("fields", {}),
+        gmt_zone=extra.pop("gmt_zone", None),
+        zone=extra.pop("zone", "UTC"),
+        zone_source=extra.pop("zone_source", "campaign"),
+        status=status,
+        due_at=due,
+        closes_at=closes,
+        priority=priority,
+        custom=custom,
+        **extra,
+    )
+
+
+def phones(count: int, start: int = 0) -> list[str]:
+    return [str(79_160_000_000 + start + i) for i in range(count)]
