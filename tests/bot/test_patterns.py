@@ -131,6 +131,14 @@ def test_element(pattern: str, text: str, expected: bool) -> None:
         ("$regexp</start>", "start", False),
         (r"$regexp<\d+> (руб*|р)", "500 рублей", True),
         ("$regexp<[а-я]{2,}>", "ок", True),
+        # punctuation stuck to a word, and what stands between words, as written
+        (r"$regexp<\+7\d{10}>", "+79123456789", True),
+        (r"мой номер $regexp<\+7\d{10}>", "мой номер +79123456789", True),
+        (r"$regexp<\+7\d{10}>", "79123456789", False),
+        (r"в $regexp<\d{1,2}:\d{2}>", "в 10:30", True),
+        (r"$regexp<8-\d{3}-\d{3}>", "8-912-345", True),
+        (r"$regexp<\d+>", "12 34", False),
+        (r"$regexp<\w+@\w+\.ru>", "ivan@mail.ru", True),
     ],
 )
 def test_regexp(pattern: str, text: str, expected: bool) -> None:

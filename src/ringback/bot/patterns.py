@@ -15,8 +15,10 @@ Elements::
     $name::alias    the same, stored in $parseTree under the alias
     @entity         an entity recogniser's match (@duckling.time), ``@entity::alias`` likewise
     $regexp<re>     a regular expression (``$regex<re>`` is the same, ``$regexp_i<re>`` ignores
-                    case); it must match one whole word as written, or, when it can match a
-                    space, several words joined by single spaces (``$regexp<да нет>``)
+                    case), matched in full against one word as written (with the punctuation
+                    stuck to it: ``$regexp<\\+7\\d{10}>`` sees "+79123456789"); one that can
+                    match what stands between words is also tried over several words, joined
+                    by single spaces or as written (``$regexp<да нет>``, ``$regexp<\\d+:\\d+>``)
     $weight<+0.5>   adds 0.5 to the pattern's weight (``-0.2`` subtracts, ``1.5`` multiplies)
     /start          a word starting with "/" is literal text: the channel's /start command
 
@@ -158,6 +160,26 @@ class Utterance:
         """``joins[k]``: the text between word ``k`` and word ``k + 1`` ("" after the last)."""
         t = self.tokens
         return [self.text[t[k].end : t[k + 1].start] for k in range(self.n - 1)] + [""]
+
+    def span_forms(self, start: int, end: int) -> set[str]:
+        """What a ``$regexp`` may see of words ``start``..``end``: the words as written joined
+        by single spaces, the original text they cover, and that text with the punctuation
+        that clings to it (``+7 912``: the ``+``)."""
+        tokens = self.tokens
+        text = self.text
+        left, right = tokens[start].start, tokens[end - 1].end
+        floor = tokens[start - 1].end if start else 0
+        ceiling = tokens[end].start if end < self.n else len(text)
+        outer_left, outer_right = left, right
+        while outer_left > floor and not text[outer_left - 1].isspace():
+            outer_left -= 1
+        while outer_right < ceiling and not text[outer_right].isspace():
+            outer_right += 1
+        return {
+            " ".join(t.raw for t in tokens[start:end]),
+            text[left:right],
+            text[outer_left:outer_right],
+        }
 
     def span_text(self, start: int, end: int) -> str:
         """The original text from word ``start`` to word ``end`` (exclusive)."""
@@ -415,20 +437,14 @@ class _AnyOrder(_Node):
 class _Regexp(_Node):
     source: str
     regex: re.Pattern[str]
-    spans: bool  # can it match a space, hence several words?
+    spans: bool  # can it match what stands between words, hence several words?
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
         found: _Ends = {}
-        if i >= u.n:
-            return found
-        text = u.tokens[i].raw
-        if self.regex.fullmatch(text):
-            found[i + 1] = (REGEXP, 1.0, 0.0, ())
-        if self.spans:
-            for end in range(i + 2, u.n + 1):
-                text += " " + u.tokens[end - 1].raw
-                if self.regex.fullmatch(text):
-                    found[end] = (REGEXP, 1.0, 0.0, ())
+        last = u.n if self.spans else min(i + 1, u.n)
+        for end in range(i + 1, last + 1):
+            if any(self.regex.fullmatch(form) for form in u.span_forms(i, end)):
+                found[end] = (REGEXP, 1.0, 0.0, ())
         return found
 
     def min_len(self, lib: PatternLibrary, seen: frozenset[str]) -> int:
@@ -805,7 +821,7 @@ class _Parser:
             regex = re.compile(source, re.IGNORECASE if ignore_case else 0)
         except re.error as e:
             raise self.error(f"bad regexp <{source}> ({e})", "a valid regexp") from None
-        return _Regexp(source, regex, _can_match_space(regex))
+        return _Regexp(source, regex, _can_span(regex))
 
     def weight(self, source: str) -> _Node:
         s = source.strip()
@@ -822,14 +838,23 @@ def _seq(items: list[_Node]) -> _Node:
     return items[0] if len(items) == 1 else _Seq(items)
 
 
-def _can_match_space(regex: re.Pattern[str]) -> bool:
-    """Could the regexp match text with a space in it, so that it is tried over several words?
+def _can_span(regex: re.Pattern[str]) -> bool:
+    """Could the regexp match text that runs over several words, so that it is tried there?
 
-    Judged from the source: a space, ``\\s``, ``\\W``, ``\\S``, ``\\D``, ``.`` or a negated
-    class anywhere. Erring towards yes only costs time.
+    Judged from the source: any literal character that is not a letter, digit or regexp
+    operator (a space, ``-``, ``:``, ``\\+`` …), ``\\s``, ``\\W``, ``\\S``, ``\\D``, ``.``
+    or a negated class. Erring towards yes only costs time.
     """
-    source = regex.pattern
-    return bool(re.search(r"\s|\\s|\\W|\\S|\\D|\.|\[\^", source))
+    return bool(_SPANNING_RE.search(regex.pattern))
+
+
+_SPANNING_RE = re.compile(
+    r"\\[sWSD]"  # \s \W \S \D
+    r"|\\[^\w]"  # an escaped literal: \+ \.
+    r"|(?<!\\)\."  # any character
+    r"|\[\^"  # a negated class
+    r"|[^\w\\^$.|?*+()\[\]{}]"  # a literal space, "-", ":", "@" …
+)
 
 
 def compile_pattern(text: str, *, file: str, line: int) -> _Node:
