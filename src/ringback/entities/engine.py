@@ -1,0 +1,177 @@
+"""A bottom-up chart parser in Duckling's manner.
+
+Rules are sequences of items: a regular expression or a token test (``Dim``). Starting from the
+regular-expression matches, every rule is applied to the chart again and again until nothing new
+appears; consecutive items may only be separated by white space, and a regular-expression match
+may not start or end inside a word (``rat 6`` has no "at"), exactly like Duckling's adjacency and
+range checks. Each produced token records how many rule applications built it, which the ranking
+uses to prefer the simplest reading of a span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from ringback.entities.series import budget
+
+MAX_TOKENS = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    ref: datetime  # the reference time as a naive local wall time
+    ref_aware: datetime  # the same instant, aware
+    tz: tzinfo
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    dim: str
+    start: int
+    end: int
+    value: Any
+    size: int  # rule applications under this token (1 for a leaf)
+    rule: str
+    key: tuple[Any, ...] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Dim:
+    dim: str
+    test: Callable[[Any], bool] | None = None
+
+
+Item = "re.Pattern[str] | Dim"
+Produce = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    dim: str
+    items: tuple[re.Pattern[str] | Dim, ...]
+    produce: Produce
+
+
+def rule(name: str, dim: str, items: Sequence[str | Dim], produce: Produce) -> Rule:
+    compiled = tuple(re.compile(i, re.IGNORECASE) if isinstance(i, str) else i for i in items)
+    return Rule(name, dim, compiled, produce)
+
+
+def _kind(c: str) -> int:
+    return 1 if c.isalpha() else 2 if c.isdigit() else 0
+
+
+def _boundary(text: str, i: int) -> bool:
+    """No match may split a word or a number: "rat" has no "at", "650" no "50"."""
+    if i <= 0 or i >= len(text):
+        return True
+    a, b = _kind(text[i - 1]), _kind(text[i])
+    return a == 0 or a != b
+
+
+class Chart:
+    def __init__(self, text: str, ctx: Context, rules: Sequence[Rule]) -> None:
+        self.text = text
+        self.ctx = ctx
+        self.rules = rules
+        self.by_start: dict[int, list[Token]] = defaultdict(list)
+        self.by_dim: dict[str, list[Token]] = defaultdict(list)
+        self.keys: set[tuple[Any, ...]] = set()
+        self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
+        self.starts = [i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)]
+        self.count = 0
+
+    def _regex_at(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
+        key = (id(pattern), pos)
+        if key in self.re_cache:
+            return self.re_cache[key]
+        m = pattern.match(self.text, pos)
+        if m is not None and m.end() > m.start() and not _boundary(self.text, m.end()):
+            m = None
+        self.re_cache[key] = m
+        return m
+
+    def _skip(self, pos: int) -> int:
+        while pos < len(self.text) and self.text[pos].isspace():
+            pos += 1
+        return pos
+
+    def _firsts(self, item: re.Pattern[str] | Dim) -> list[Any]:
+        if isinstance(item, Dim):
+            return [
+                t for t in list(self.by_dim[item.dim]) if item.test is None or item.test(t.value)
+            ]
+        out = []
+        for pos in self.starts:
+            m = self._regex_at(item, pos)
+            if m is not None:
+                out.append(m)
+        return out
+
+    def _next(self, item: re.Pattern[str] | Dim, pos: int) -> list[Any]:
+        pos = self._skip(pos)
+        if isinstance(item, Dim):
+            return [
+                t
+                for t in self.by_start.get(pos, ())
+                if t.dim == item.dim and (item.test is None or item.test(t.value))
+            ]
+        if not _boundary(self.text, pos):
+            return []
+        m = self._regex_at(item, pos)
+        return [] if m is None else [m]
+
+    def _add(self, r: Rule, parts: list[Any]) -> bool:
+        ids = tuple(
+            (p.start, p.end, p.key) if isinstance(p, Token) else (p.start(), p.end()) for p in parts
+        )
+        key = (r.name, ids)
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        with budget():
+            value = r.produce(self.ctx, *parts)
+        if value is None:
+            return False
+        start = parts[0].start if isinstance(parts[0], Token) else parts[0].start()
+        end = parts[-1].end if isinstance(parts[-1], Token) else parts[-1].end()
+        size = 1 + sum(p.size for p in parts if isinstance(p, Token))
+        token = Token(r.dim, start, end, value, size, r.name, key)
+        self.by_start[start].append(token)
+        self.by_dim[r.dim].append(token)
+        self.count += 1
+        return True
+
+    def _apply(self, r: Rule) -> bool:
+        grew = False
+        partials: list[list[Any]] = [[p] for p in self._firsts(r.items[0])]
+        for item in r.items[1:]:
+            extended = []
+            for parts in partials:
+                last = parts[-1]
+                end = last.end if isinstance(last, Token) else last.end()
+                extended.extend([*parts, nxt] for nxt in self._next(item, end))
+            partials = extended
+            if not partials:
+                return False
+        for parts in partials:
+            if self.count >= MAX_TOKENS:
+                return grew
+            grew |= self._add(r, parts)
+        return grew
+
+    def saturate(self) -> list[Token]:
+        for _ in range(12):
+            grew = False
+            for r in self.rules:
+                grew |= self._apply(r)
+            if not grew or self.count >= MAX_TOKENS:
+                break
+        return [t for ts in self.by_start.values() for t in ts]
