@@ -148,7 +148,7 @@ class WebhookDispatcher:
 
     def backoff(self, tries: int) -> timedelta:
         """The pause after the ``tries``-th failed try: 1 s, 2 s, 4 s … capped."""
-        return min(self.first_delay * 2 ** (tries - 1), self.max_delay)
+        return min(self.first_delay * (1 << min(tries - 1, 30)), self.max_delay)
 
     # -- one step ------------------------------------------------------------------------------
     def step(self, now: datetime) -> datetime:
@@ -201,6 +201,7 @@ class WebhookDispatcher:
             elif delivery.tries >= self.max_tries:
                 self._pending.remove(delivery)
                 self.dropped += 1
+                failed[delivery.campaign_id] = now + self.first_delay
                 log.warning(
                     "webhook %s to %s dropped after %d tries",
                     delivery.key,
