@@ -132,7 +132,7 @@ def _new_isolate() -> MiniRacer:
 
     V8 takes its zone from ``TZ`` when the process's first isolate is made (ICU caches it), so
     ``TZ`` is set to UTC only around that first creation and then put back: the rest of the
-    process keeps its own zone.
+    process keeps its own zone (the test runs a subprocess with ``TZ=America/New_York``).
     """
     global _utc_pinned
     with _first_isolate:
@@ -148,6 +148,7 @@ def _new_isolate() -> MiniRacer:
                 del os.environ["TZ"]
             else:
                 os.environ["TZ"] = saved
+            time.tzset()  # libc may have cached UTC meanwhile: re-read the restored zone
         _utc_pinned = True
         return racer
 

@@ -519,71 +519,147 @@
   };
 
   // ---- $dialer -------------------------------------------------------------------------------------
-  function isHhMm(v) {
-    return typeof v === "string" && /^([01]\d|2[0-3]):[0-5]\d$/.test(v);
+  // $dialer.redial validation: a line-by-line mirror of ringback.domain.series.parse_redial
+  // (same checks, same order, the same reasons from REDIAL_REASONS, the policy parser's texts
+  // for unusable windows), so that the script gets the error at once, synchronously.
+  // tests/bot/test_dialer_api.py compares the two on generated params.
+  var HHMM = /^([01]?[0-9]|2[0-3]):[0-5][0-9]$/;
+  var ISO_INSTANT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+  var MIN_MS = -62135596800000, MAX_MS = 253402300799999; // Python's datetime range
+  function isPlainObject(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof RealDate);
   }
-  function isInt(v) {
-    return typeof v === "number" && isFinite(v) && Math.floor(v) === v;
+  function redialError(reason) {
+    throw new Error("$dialer.redial params error. " + (redialReasons[reason] || reason));
   }
-  function asMs(v) {
-    if (v instanceof RealDate) return v.getTime();
-    if (typeof v === "number") return v;
-    if (typeof v === "string") return RealDate.parse(v);
-    return NaN;
+  function redialInstant(v) {
+    var ms = v instanceof RealDate ? v.getTime()
+      : typeof v === "number" ? v
+      : typeof v === "string" && ISO_INSTANT.test(v.trim()) ? RealDate.parse(v.trim()) : NaN;
+    if (!isFinite(ms) || ms < MIN_MS || ms > MAX_MS) redialError("bad_date");
+    return ms;
   }
-  function redialError(key) {
-    throw new Error("$dialer.redial params error. " + (redialReasons[key] || key));
+  function redialInteger(v, low, high, reason) {
+    if (typeof v !== "number" || !isFinite(v) || Math.floor(v) !== v || v < low || v > high) {
+      redialError(reason);
+    }
   }
-  // Mirrors ringback.domain.series.parse_redial (same checks, same order, same reasons).
-  function checkRedial(p) {
-    if (p === undefined || p === null || typeof p !== "object" || Array.isArray(p)) {
-      redialError("no_params");
-    }
-    var has = function (k) { return p[k] !== undefined && p[k] !== null; };
-    if (!has("startDateTime") && !has("allowedTime") && !has("localTimeFrom") &&
-      !has("localTimeTo")) {
-      redialError("no_start");
-    }
-    var start = has("startDateTime") ? asMs(p.startDateTime) : null;
-    var finish = has("finishDateTime") ? asMs(p.finishDateTime) : null;
-    if ((start !== null && isNaN(start)) || (finish !== null && isNaN(finish))) {
-      redialError("bad_datetime");
-    }
-    if (start !== null && finish !== null && !(start < finish)) redialError("start_not_before_finish");
-    if (has("allowedDays")) {
-      if (!Array.isArray(p.allowedDays)) redialError("bad_day");
-      p.allowedDays.forEach(function (d) { if (WEEKDAYS.indexOf(d) < 0) redialError("bad_day"); });
-    }
-    ["localTimeFrom", "localTimeTo"].forEach(function (k) {
-      if (has(k) && !isHhMm(p[k])) redialError("bad_time");
+  function hhmmMinutes(v) {
+    if (typeof v !== "string" || !HHMM.test(v)) redialError("bad_time");
+    var parts = v.split(":");
+    return Number(parts[0]) * 60 + Number(parts[1]);
+  }
+  function hhmmText(minutes) {
+    return pad(Math.floor(minutes / 60), 2) + ":" + pad(minutes % 60, 2);
+  }
+  function redialAllowedTime(value) {
+    if (!isPlainObject(value)) redialError("bad_allowed_time_value");
+    var result = {}, order = [];
+    Object.keys(value).forEach(function (rawKey) {
+      var key = rawKey.toLowerCase(), intervals = value[rawKey];
+      if ((key !== "default" && WEEKDAYS.indexOf(key) < 0) || key in result) {
+        redialError("bad_allowed_time_key");
+      }
+      if (!Array.isArray(intervals) || intervals.length === 0 || !intervals.every(function (i) {
+        return isPlainObject(i) && "localTimeFrom" in i && "localTimeTo" in i;
+      })) {
+        redialError("bad_allowed_time_value");
+      }
+      result[key] = intervals.map(function (i) {
+        return { start: hhmmMinutes(i.localTimeFrom), end: hhmmMinutes(i.localTimeTo) };
+      });
+      order.push(key);
     });
-    if (has("allowedTime")) {
-      var at = p.allowedTime;
-      if (typeof at !== "object" || Array.isArray(at)) redialError("bad_allowed_time_value");
-      Object.keys(at).forEach(function (key) {
-        if (key !== "default" && WEEKDAYS.indexOf(key) < 0) redialError("bad_allowed_time_key");
-        var ranges = at[key];
-        if (!Array.isArray(ranges)) redialError("bad_allowed_time_value");
-        ranges.forEach(function (r) {
-          if (r === null || typeof r !== "object" || !("localTimeFrom" in r) ||
-            !("localTimeTo" in r)) {
-            redialError("bad_allowed_time_value");
-          }
-          if (!isHhMm(r.localTimeFrom) || !isHhMm(r.localTimeTo)) redialError("bad_time");
-        });
+    return { ranges: result, order: order };
+  }
+  // PolicyFields.from_json's own checks on well-formed windows (texts of ringback.domain.policy).
+  function rangeLength(r) {
+    return ((r.end - r.start) % 1440 + 1440) % 1440 || 1440;
+  }
+  function spans(ranges, dayOffset) {
+    return ranges.map(function (r) {
+      return [dayOffset * 1440 + r.start, dayOffset * 1440 + r.start + rangeLength(r)];
+    });
+  }
+  function firstOverlap(list) {
+    var sorted = list.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    for (var i = 1; i < sorted.length; i++) {
+      if (sorted[i][0] < sorted[i - 1][1]) return [sorted[i - 1], sorted[i]];
+    }
+    return null;
+  }
+  function spanText(span) {
+    return hhmmText(span[0] % 1440) + "-" + hhmmText(span[1] % 1440);
+  }
+  function checkWindows(allowed) {
+    var byKey = {};
+    allowed.order.forEach(function (key) {
+      allowed.ranges[key].forEach(function (r) {
+        if (r.start === r.end) {
+          redialError("localTimeFrom must differ from localTimeTo, got " + hhmmText(r.start) +
+            " for both");
+        }
+      });
+      byKey[key] = allowed.ranges[key].slice().sort(function (a, b) { return a.start - b.start; });
+    });
+    allowed.order.forEach(function (key) {
+      var clash = firstOverlap(spans(byKey[key], 0));
+      if (clash) {
+        redialError("windows of " + key + " must not overlap, got " + spanText(clash[0]) +
+          " and " + spanText(clash[1]));
+      }
+    });
+    var applying = function (day) {
+      var key = day in byKey ? day : "default";
+      return [key, byKey[key] || []];
+    };
+    WEEKDAYS.forEach(function (day, index) {
+      var here = applying(day);
+      var tails = here[1].filter(function (r) { return r.end <= r.start; });
+      if (!tails.length) return;
+      var next = applying(WEEKDAYS[(index + 1) % 7]);
+      var clash = firstOverlap(spans(tails, 0).concat(spans(next[1], 1)));
+      if (clash) {
+        redialError("the cross-midnight window " + spanText(clash[0]) + " of " + here[0] +
+          " overlaps " + spanText(clash[1]) + " of " + next[0] + " on the next day (" + day +
+          " night)");
+      }
+    });
+  }
+  function checkRedial(params) {
+    var keys = isPlainObject(params) ? Object.keys(params).filter(function (k) {
+      return params[k] !== undefined && typeof params[k] !== "function";
+    }) : [];
+    if (!keys.length) redialError("no_params");
+    var given = {};
+    keys.forEach(function (k) { if (params[k] !== null) given[k] = params[k]; });
+    var start = "startDateTime" in given ? redialInstant(given.startDateTime) : null;
+    var finish = "finishDateTime" in given ? redialInstant(given.finishDateTime) : null;
+    var allowed = null;
+    if ("allowedTime" in given) {
+      allowed = redialAllowedTime(given.allowedTime);
+    } else if ("localTimeFrom" in given || "localTimeTo" in given) {
+      allowed = redialAllowedTime({ default: [{ localTimeFrom: given.localTimeFrom,
+        localTimeTo: given.localTimeTo }] });
+    }
+    if (start === null && allowed === null) redialError("no_start_or_time");
+    if (start !== null && finish !== null && start >= finish) redialError("start_not_before_finish");
+    if ("allowedDays" in given) {
+      var days = given.allowedDays;
+      if (!Array.isArray(days) || !days.length) redialError("bad_day");
+      var seen = [];
+      days.forEach(function (d) {
+        var day = typeof d === "string" ? d.toLowerCase() : d;
+        if (WEEKDAYS.indexOf(day) < 0 || seen.indexOf(day) >= 0) redialError("bad_day");
+        seen.push(day);
       });
     }
-    if (has("retryIntervalInMinutes") &&
-      !(isInt(p.retryIntervalInMinutes) && p.retryIntervalInMinutes >= 1)) {
-      redialError("bad_retry_interval");
-    }
-    if (has("maxAttempts") && !(isInt(p.maxAttempts) && p.maxAttempts >= 1 && p.maxAttempts <= 50)) {
-      redialError("bad_max_attempts");
-    }
-    if (has("dialerPriority") &&
-      !(isInt(p.dialerPriority) && p.dialerPriority >= 1 && p.dialerPriority <= 5)) {
-      redialError("bad_priority");
-    }
+    [["retryIntervalInMinutes", 1, 2880, "bad_retry_interval"],
+      ["maxAttempts", 1, 50, "bad_max_attempts"],
+      ["dialerPriority", 1, 5, "bad_priority"]].forEach(function (rule) {
+      if (rule[0] in given) redialInteger(given[rule[0]], rule[1], rule[2], rule[3]);
+    });
+    if (allowed !== null) checkWindows(allowed);
   }
 
   function clone(v) {
