@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from ringback.domain.policy import MINUTES_PER_DAY, WEEKDAYS, CallingPolicy, TimeRange
+from ringback.domain.policy import MINUTES_PER_DAY, WEEKDAYS, CallingPolicy
 
 _MINUTE = 60_000_000
 _DAY = MINUTES_PER_DAY * _MINUTE
@@ -160,26 +160,49 @@ def _fixed_offset(zone: tzinfo) -> int | None:
 
 # --- open pieces of one local day ---------------------------------------------------------
 
+# A day's windows as (start, length) in microseconds after local midnight.
+DayRanges = tuple[tuple[int, int], ...]
+Week = tuple[DayRanges, ...]  # indexed like WEEKDAYS
+Pieces = tuple[tuple[int, int], ...]
 
-def _range_bounds(local_day: int, window: TimeRange) -> tuple[int, int]:
-    """Wall-time bounds (microseconds) of a window starting on ``local_day``."""
-    start = local_day * _DAY + window.start * _MINUTE
-    return start, start + window.length * _MINUTE
+_WEEKS: dict[int, tuple[CallingPolicy, Week]] = {}
+
+
+def _week(policy: CallingPolicy) -> Week:
+    """The policy's windows per weekday in microseconds, cached by identity.
+
+    The entry keeps the policy alive, so its ``id`` cannot be reused while cached; policies
+    are frozen, so the table cannot go stale.
+    """
+    entry = _WEEKS.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        return entry[1]
+    week = tuple(
+        tuple((r.start * _MINUTE, r.length * _MINUTE) for r in policy.ranges_for(day))
+        for day in WEEKDAYS
+    )
+    if len(_WEEKS) >= 1024:
+        _WEEKS.clear()
+    _WEEKS[id(policy)] = (policy, week)
+    return week
 
 
 @lru_cache(maxsize=65536)
-def _day_pieces(
-    zone: tzinfo, local_day: int, ranges: tuple[TimeRange, ...]
-) -> tuple[tuple[int, int], ...]:
-    """The open UTC intervals of the windows that start on ``local_day`` (rules 2 and 3)."""
+def _zone_day(zone: tzinfo, local_day: int, ranges: DayRanges) -> tuple[Pieces, int]:
+    """The open UTC intervals of the windows that start on ``local_day`` (rules 2 and 3), in
+    order of start, and first(next local midnight)."""
     segments = _segments(zone, local_day)
+    midnight = local_day * _DAY
+    if len(segments) == 1:  # no transition anywhere near: plain arithmetic
+        offset = segments[0][2]
+        base = midnight - offset
+        return tuple((base + start, base + start + length) for start, length in ranges), (
+            base + _DAY
+        )
     pieces: list[tuple[int, int]] = []
-    for window in ranges:
-        wall_from, wall_to = _range_bounds(local_day, window)
-        if len(segments) == 1:
-            offset = segments[0][2]
-            pieces.append((wall_from - offset, wall_to - offset))
-            continue
+    for start, length in ranges:
+        wall_from = midnight + start
+        wall_to = wall_from + length
         span_from, span_to = _first(segments, wall_from), _first(segments, wall_to)
         for seg_start, seg_end, offset in segments:
             # Rule 3: within one segment the clock is t + offset, so "wall >= wall_from" is
@@ -189,23 +212,22 @@ def _day_pieces(
             if lo < hi:
                 pieces.append((lo, hi))
     pieces.sort()
-    return tuple(pieces)
+    return tuple(pieces), _first(segments, midnight + _DAY)
 
 
 class _ZoneScan:
     """The open runs of one zone, computed day by day as far as needed.
 
-    ``runs`` are maximal (merged) open intervals, exact below ``frontier`` = first(wall
+    ``runs`` are maximal (merged) open intervals, exact below ``frontier`` = first(local
     midnight of the next day to compute): the windows of later days only open at or after it.
     """
 
-    __slots__ = ("day", "fixed", "frontier", "policy", "ranges", "runs", "zone")
+    __slots__ = ("day", "fixed", "frontier", "runs", "week", "zone")
 
-    def __init__(self, zone: tzinfo, policy: CallingPolicy, after: int) -> None:
+    def __init__(self, zone: tzinfo, week: Week, after: int) -> None:
         self.zone = zone
-        self.policy = policy
+        self.week = week
         self.fixed = _fixed_offset(zone)
-        self.ranges: dict[int, tuple[TimeRange, ...]] = {}
         self.runs: list[tuple[int, int]] = []
         # A window that starts two local days before after's date ends before that date begins
         # (it is at most 24 h long), so the day before is the earliest that can matter.
@@ -215,70 +237,49 @@ class _ZoneScan:
             changes = _utc_day_changes(zone, after // _DAY)
             wall = after + next(o for s, o in reversed(changes) if s <= after)
         self.day = wall // _DAY - 1
-        self.frontier = self._first_midnight(self.day)
-
-    def _first_midnight(self, local_day: int) -> int:
-        wall = local_day * _DAY
-        if self.fixed is not None:
-            return wall - self.fixed
-        return _first(_segments(self.zone, local_day), wall)
-
-    def _ranges_for(self, local_day: int) -> tuple[TimeRange, ...]:
-        weekday = (local_day + _THURSDAY) % 7
-        ranges = self.ranges.get(weekday)
-        if ranges is None:
-            ranges = self.ranges[weekday] = self.policy.ranges_for(WEEKDAYS[weekday])
-        return ranges
+        self.frontier = after - 2 * _DAY  # below the real one: claims nothing yet
 
     def extend(self) -> None:
         """Add the pieces of the next local day."""
         day = self.day
-        ranges = self._ranges_for(day)
-        if ranges:
-            if self.fixed is not None:
-                pieces: tuple[tuple[int, int], ...] = tuple(
-                    (lo - self.fixed, hi - self.fixed)
-                    for lo, hi in (_range_bounds(day, w) for w in ranges)
-                )
-            else:
-                pieces = _day_pieces(self.zone, day, ranges)
-            runs = self.runs
-            for lo, hi in pieces:
-                if runs and lo <= runs[-1][1]:
-                    # Pieces come in order of start; one touching or overlapping the last run
-                    # extends it (22:00-02:00 then 02:00-06:00 is one run).
-                    last_lo, last_hi = runs[-1]
-                    if lo < last_lo:  # only possible with overlapping windows
-                        runs.append((lo, hi))
-                        runs.sort()
-                        self.runs = runs = _merge(runs)
-                    else:
-                        runs[-1] = (last_lo, max(last_hi, hi))
-                else:
-                    runs.append((lo, hi))
-        self.day = day + 1
-        self.frontier = self._first_midnight(day + 1)
-
-    def drop_before(self, instant: int) -> None:
-        """Forget runs that end at or before ``instant`` (the search only moves forward)."""
+        ranges = self.week[(day + _THURSDAY) % 7]
+        if self.fixed is not None:
+            base = day * _DAY - self.fixed
+            pieces: Pieces = tuple((base + start, base + start + n) for start, n in ranges)
+            self.frontier = base + _DAY
+        else:
+            pieces, self.frontier = _zone_day(self.zone, day, ranges)
         runs = self.runs
-        keep = 0
-        while keep < len(runs) and runs[keep][1] <= instant:
-            keep += 1
-        if keep:
-            del runs[:keep]
+        for lo, hi in pieces:
+            if runs and lo <= runs[-1][1]:
+                # Pieces come in order of start; one touching or overlapping the last run
+                # extends it (22:00-02:00 then 02:00-06:00 is one run).
+                last_lo, last_hi = runs[-1]
+                if lo < last_lo:  # only possible with overlapping windows
+                    runs.append((lo, hi))
+                    runs.sort()
+                    self.runs = runs = _merge(runs)
+                else:
+                    runs[-1] = (last_lo, max(last_hi, hi))
+            else:
+                runs.append((lo, hi))
+        self.day = day + 1
 
     def next_open(self, x: int, bound: int) -> int | None:
         """The first open instant ``>= x`` in this zone, or None if there is none below bound."""
+        runs = self.runs
         while True:
-            self.drop_before(x)
-            if self.runs:
-                candidate = max(self.runs[0][0], x)
+            # Forget runs that end at or before x: the search only moves forward.
+            while runs and runs[0][1] <= x:
+                del runs[0]
+            if runs:
+                candidate = max(runs[0][0], x)
                 if candidate < self.frontier:
                     return candidate if candidate < bound else None
             if self.frontier >= bound:
                 return None
             self.extend()
+            runs = self.runs
 
     def run_end(self, x: int, cap: int) -> int:
         """The end of the run holding the open instant ``x``, at most ``cap``."""
@@ -336,7 +337,8 @@ def _search(
         bound = min(bound, finish)
     if x >= bound:
         return None
-    scans = [_ZoneScan(zone, policy, x) for zone in zones]
+    week = _week(policy)
+    scans = [_ZoneScan(zone, week, x) for zone in zones]
     # Leapfrog: each zone pushes x to its own next open instant until none moves it.
     moved = True
     while moved:
