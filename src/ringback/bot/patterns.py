@@ -57,8 +57,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ringback.bot.morph import Token, lemmas, normalize, tokenize
@@ -73,6 +74,9 @@ REGEXP = 0.8
 _Res = tuple[float, float, float, tuple["_Cap", ...]]
 _Ends = dict[int, _Res]
 _ZERO: _Res = (0.0, 1.0, 0.0, ())
+# (words, lemmas): a match can only begin at a word in the first or with a lemma in the second
+_Start = tuple[frozenset[str], frozenset[str]] | None
+_NOTHING: _Start = (frozenset(), frozenset())
 
 
 class PatternSyntaxError(Exception):
@@ -150,10 +154,7 @@ class Utterance:
 
     def features(self) -> set[str]:
         """Words and ``~lemmas`` present: what the prefilter index is keyed by."""
-        found = set(self.words)
-        for i in range(self.n):
-            found.update("~" + lemma for lemma in self.lemmas(i))
-        return found
+        return set().union(*map(_word_features, self.words))
 
     @cached_property
     def joins(self) -> list[str]:
@@ -212,6 +213,11 @@ class Utterance:
         return inside[0], inside[-1] + 1, m.value
 
 
+@lru_cache(maxsize=100_000)
+def _word_features(word: str) -> frozenset[str]:
+    return frozenset((word, *("~" + lemma for lemma in lemmas(word))))
+
+
 # --- nodes -------------------------------------------------------------------------------------
 
 
@@ -235,6 +241,10 @@ class _Node:
         """Clauses: for each, at least one of its features must be in the utterance."""
         return []
 
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        """The words (or lemmas) a non-empty match can begin with; None: any word."""
+        return None
+
 
 @dataclass(eq=False)
 class _Word(_Node):
@@ -251,6 +261,9 @@ class _Word(_Node):
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [frozenset((self.word,))]
 
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return (frozenset((self.word,)), frozenset())
+
 
 @dataclass(eq=False)
 class _Lemma(_Node):
@@ -266,6 +279,9 @@ class _Lemma(_Node):
 
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [frozenset("~" + f for f in self.forms)]
+
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return (frozenset(), self.forms)
 
 
 @dataclass(eq=False)
@@ -303,17 +319,34 @@ class _Weight(_Node):
     def ends(self, u: Utterance, i: int) -> _Ends:
         return {i: (0.0, self.mult, self.add, ())}
 
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return _NOTHING
+
 
 @dataclass(eq=False)
 class _Seq(_Node):
     items: list[_Node]
+    # per item: what it can start with, unless it can match nothing (then anything goes)
+    _plan: list[_Start] = field(init=False, default_factory=list)
+    _planned_for: tuple[int, int] = field(init=False, default=(-1, -1))
+
+    def plan(self, lib: PatternLibrary) -> list[_Start]:
+        if self._planned_for != (id(lib), lib.version):
+            none = frozenset[str]()
+            self._plan = [
+                item.start(lib, none) if item.min_len(lib, none) > 0 else None
+                for item in self.items
+            ]
+            self._planned_for = (id(lib), lib.version)
+        return self._plan
 
     def _ends(self, u: Utterance, i: int) -> _Ends:
-        # The hot loop of matching: * and plain words, the commonest items, are inlined.
+        # The hot loop of matching: * and plain words, the commonest items, are inlined, and
+        # other items are only tried where the word can begin them.
         current: _Ends = {i: _ZERO}
         words = u.words
         n = u.n
-        for item in self.items:
+        for item, begin in zip(self.items, self.plan(u.library), strict=True):
             nxt: _Ends = {}
             kind = type(item)
             if kind is _Star:  # adds nothing: each end keeps the best start at or before it
@@ -331,6 +364,14 @@ class _Seq(_Node):
                         nxt[pos + 1] = (points + EXACT, mult, add, caps)
             else:
                 for pos, res in current.items():
+                    if begin is not None and (
+                        pos >= n
+                        or (
+                            words[pos] not in begin[0]
+                            and (not begin[1] or begin[1].isdisjoint(u.lemmas(pos)))
+                        )
+                    ):
+                        continue
                     for end, r in item.ends(u, pos).items():
                         _keep_best(nxt, end, _combine(res, r))
             if not nxt:
@@ -343,6 +384,25 @@ class _Seq(_Node):
 
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [c for item in self.items for c in item.requirements(lib, seen)]
+
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        parts = []
+        for item in self.items:  # up to the first item that cannot match nothing
+            parts.append(item.start(lib, seen))
+            if item.min_len(lib, seen) > 0:
+                break
+        return _union(parts)
+
+
+def _union(parts: Iterable[_Start]) -> _Start:
+    words: set[str] = set()
+    forms: set[str] = set()
+    for part in parts:
+        if part is None:
+            return None
+        words.update(part[0])
+        forms.update(part[1])
+    return (frozenset(words), frozenset(forms))
 
 
 def _first_word(node: _Node) -> str | None:
@@ -390,6 +450,9 @@ class _Alt(_Node):
             union.update(smallest)
         return [frozenset(union)]
 
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return _union(b.start(lib, seen) for b in self.branches)
+
 
 @dataclass(eq=False)
 class _Optional(_Node):
@@ -400,6 +463,9 @@ class _Optional(_Node):
         for end, r in self.inner.ends(u, i).items():
             _keep_best(found, end, r)
         return found
+
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return self.inner.start(lib, seen)
 
 
 @dataclass(eq=False)
@@ -431,6 +497,9 @@ class _AnyOrder(_Node):
 
     def requirements(self, lib: PatternLibrary, seen: frozenset[str]) -> list[frozenset[str]]:
         return [c for item in self.items for c in item.requirements(lib, seen)]
+
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        return _union(item.start(lib, seen) for item in self.items)
 
 
 @dataclass(eq=False)
@@ -508,6 +577,14 @@ class _Named(_Node):
         if definition is None or definition.node is None or definition.name in seen:
             return []
         return definition.node.requirements(lib, seen | {definition.name})
+
+    def start(self, lib: PatternLibrary, seen: frozenset[str]) -> _Start:
+        definition = lib.lookup(self.name)
+        if definition is None:
+            return _NOTHING  # matches nothing
+        if definition.node is None or definition.name in seen:
+            return None
+        return definition.node.start(lib, seen | {definition.name})
 
 
 # --- the library -------------------------------------------------------------------------------
@@ -839,22 +916,58 @@ def _seq(items: list[_Node]) -> _Node:
 
 
 def _can_span(regex: re.Pattern[str]) -> bool:
-    """Could the regexp match text that runs over several words, so that it is tried there?
+    """Could the regexp match a character that stands between words (a space, "-", ":", "+" …),
+    so that it is worth trying over several words?
 
-    Judged from the source: any literal character that is not a letter, digit or regexp
-    operator (a space, ``-``, ``:``, ``\\+`` …), ``\\s``, ``\\W``, ``\\S``, ``\\D``, ``.``
-    or a negated class. Erring towards yes only costs time.
+    Read off the parsed regexp (CPython's ``re._parser``): a literal that is not a letter or a
+    digit, ``.``, a negated character or class, or a class holding ``\\s``, ``\\W`` and the
+    like. Anything unfamiliar (or a parser that moved) counts as yes, which only costs time.
     """
-    return bool(_SPANNING_RE.search(regex.pattern))
+    try:
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        return _spanning(_parser.parse(regex.pattern, regex.flags), sre)
+    except Exception:
+        return True
 
 
-_SPANNING_RE = re.compile(
-    r"\\[sWSD]"  # \s \W \S \D
-    r"|\\[^\w]"  # an escaped literal: \+ \.
-    r"|(?<!\\)\."  # any character
-    r"|\[\^"  # a negated class
-    r"|[^\w\\^$.|?*+()\[\]{}]"  # a literal space, "-", ":", "@" …
-)
+def _separator(code: int) -> bool:
+    return not chr(code).isalnum()
+
+
+def _range_has_separator(low: int, high: int) -> bool:
+    return any(map(_separator, range(low, min(high, low + 512) + 1)))  # wide ranges: a sample
+
+
+def _spanning(items: Any, sre: Any) -> bool:
+    narrow = {sre.CATEGORY_DIGIT, sre.CATEGORY_WORD, sre.CATEGORY_UNI_DIGIT, sre.CATEGORY_UNI_WORD}
+    for op, av in items:
+        if op is sre.LITERAL:
+            found = _separator(av)
+        elif op is sre.IN:
+            found = any(
+                (iop is sre.LITERAL and _separator(iav))
+                or (iop is sre.RANGE and _range_has_separator(*iav))
+                or (iop is sre.CATEGORY and iav not in narrow)
+                or iop is sre.NEGATE
+                for iop, iav in av
+            )
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            found = _spanning(av[2], sre)
+        elif op is sre.SUBPATTERN:
+            found = _spanning(av[-1], sre)
+        elif op is getattr(sre, "ATOMIC_GROUP", None):
+            found = _spanning(av, sre)
+        elif op is sre.BRANCH:
+            found = any(_spanning(branch, sre) for branch in av[1])
+        elif op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            found = False  # zero width
+        else:  # ANY, NOT_LITERAL, back references, …
+            found = True
+        if found:
+            return True
+    return False
 
 
 def compile_pattern(text: str, *, file: str, line: int) -> _Node:
@@ -945,11 +1058,15 @@ class Matcher:
 
     def _candidates(self, u: Utterance, keys: Collection[Hashable] | None) -> list[_Entry]:
         features = u.features()
-        if keys is not None:
-            pool: Iterable[_Entry] = (e for k in keys for e in self._by_key.get(k, ()))
-        else:
+        pool: Iterable[_Entry]
+        if keys is not None and len(keys) <= 16:  # a few keys: their entries directly
+            pool = (e for k in keys for e in self._by_key.get(k, ()))
+        else:  # many (a runtime passes every trigger in scope): the index, then the keys
             chosen = {id(e): e for f in features for e in self._index.get(f, ())}
             pool = [*self._always, *chosen.values()]
+            if keys is not None:
+                allowed = keys if isinstance(keys, AbstractSet) else set(keys)
+                pool = [e for e in pool if e.key in allowed]
         found = [
             e
             for e in pool
