@@ -69,12 +69,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     # prepare_threshold=None: no server-side prepared statements. The hot queries are few and
-    # short, and a generic plan could not use the partial indexes.
+    # short, and a generic plan could not use the partial indexes. No pool_pre_ping: it costs
+    # a round trip per transaction; a connection the server dropped fails once and the pool
+    # replaces it.
     return create_engine(
         parsed,
         pool_size=5,
         max_overflow=10,
-        pool_pre_ping=True,
         json_serializer=json_serializer,
         connect_args={"prepare_threshold": None},
     )

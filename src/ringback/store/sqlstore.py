@@ -432,19 +432,6 @@ class SqlStore:
 
         return self._run(work)
 
-    @staticmethod
-    def _insert_with_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert ``rows`` in chunks (one ``executemany`` each) with ids reserved beforehand;
-        returns the ids in the order of ``rows``."""
-        ids = dialects.reserve_ids(conn, table, len(rows))
-        statement = insert(table)
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            for row, row_id in zip(chunk, ids[start : start + CHUNK], strict=True):
-                row["id"] = row_id
-            conn.execute(statement, chunk)
-        return ids
-
     def jobs_to_schedule(self, campaign_id: int, now: datetime, limit: int) -> list[CallJobRecord]:
         """Unscheduled jobs first (by id), then those whose window closed (by ``closes_at``,
         id), so that both halves walk ``ix_call_jobs_schedule`` in order."""
@@ -549,7 +536,13 @@ class SqlStore:
                 }
                 for job, line in zip(jobs, free, strict=False)
             ]
-            ids = self._insert_with_ids(conn, attempts, new_attempts)
+            # One multi-row INSERT; RETURNING comes back in no set order, hence the job ids.
+            inserted = conn.execute(
+                insert(attempts)
+                .values(new_attempts)
+                .returning(attempts.c.call_job_id, attempts.c.id)
+            )
+            attempt_ids: dict[int, int] = {row.call_job_id: row.id for row in inserted}
             if campaign.status != "inProgress":
                 conn.execute(
                     update(campaigns)
@@ -563,7 +556,7 @@ class SqlStore:
             return [
                 Claim(
                     attempt=AttemptRecord(
-                        id=attempt_id,
+                        id=attempt_ids[job.id],
                         call_job_id=job.id,
                         campaign_id=campaign_id,
                         phone=job.phone,
@@ -580,7 +573,7 @@ class SqlStore:
                     ),
                     job=_job(job),
                 )
-                for job, values, attempt_id in zip(jobs, new_attempts, ids, strict=True)
+                for job, values in zip(jobs, new_attempts, strict=True)
             ]
 
         return self._run(work)
