@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from itertools import permutations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringback.bot.patterns import Matcher, PatternLibrary, PatternMatch, PatternSyntaxError
 from ringback.entities.types import EntityContext, EntityMatch
@@ -424,3 +427,55 @@ def test_library_definitions_are_checked_when_defined() -> None:
         PatternLibrary().define("x", "(a|b", file="p.sc", line=3)
     with pytest.raises(PatternSyntaxError, match="bad pattern name"):
         PatternLibrary().define("$1x", "a", file="p.sc", line=3)
+
+
+# --- against a reference ---------------------------------------------------------------------
+
+_VOCAB = ["да", "нет", "билет", "купить", "a", "b"]
+
+
+def _patterns(depth: int = 0) -> st.SearchStrategy[tuple[str, str]]:
+    """(pattern, the same as a Python regexp over words followed by a space each)."""
+    leaf = st.one_of(
+        st.sampled_from([(w, re.escape(w) + " ") for w in _VOCAB]),
+        st.just(("*", r"(?:\S+ )*")),
+        st.sampled_from([(w[:2] + "*", re.escape(w[:2]) + r"\S* ") for w in _VOCAB]),
+    )
+    if depth >= 2:
+        return leaf
+    inner = st.lists(_patterns(depth + 1), min_size=1, max_size=3)
+    return st.one_of(
+        leaf,
+        inner.map(
+            lambda xs: (
+                "(" + "|".join(p for p, _ in xs) + ")",
+                "(?:" + "|".join(r for _, r in xs) + ")",
+            )
+        ),
+        inner.map(
+            lambda xs: (
+                "[" + " ".join(p for p, _ in xs) + "]",
+                "(?:" + "".join(r for _, r in xs) + ")?",
+            )
+        ),
+        inner.map(lambda xs: (" ".join(p for p, _ in xs), "".join(r for _, r in xs))),
+        inner.map(
+            lambda xs: (
+                "{" + " ".join(p for p, _ in xs) + "}",
+                "(?:" + "|".join("".join(r for _, r in perm) for perm in permutations(xs)) + ")",
+            )
+        ),
+    )
+
+
+@settings(max_examples=200)
+@given(
+    _patterns(),
+    st.lists(st.sampled_from([*_VOCAB, "ещё"]), max_size=6),
+)
+def test_matches_exactly_what_a_regexp_translation_matches(
+    pattern: tuple[str, str], words: list[str]
+) -> None:
+    text, regexp = pattern
+    expected = re.fullmatch(regexp, "".join(w + " " for w in words)) is not None
+    assert matches(text, " ".join(words), PatternLibrary()) is expected
