@@ -175,7 +175,11 @@ class Dialer:
         on_tick: Callable[[datetime], None] | None = None,
     ) -> None:
         """Dial until there is nothing left to do (virtual time), ``until`` is reached or
-        ``stop()`` says so; calls in progress then finish before this returns."""
+        ``stop()`` says so; calls in progress then finish before this returns.
+
+        Each run starts by re-reading the campaigns: in virtual time nothing else refreshes
+        them, so a pause, resume or stop made between two runs is seen by the next one."""
+        self._next_refresh = None
         virtual = self.clock.virtual
         while True:
             now = self.clock.now()
