@@ -31,12 +31,17 @@ For several zones (the intersection rule of SPEC 1.3) ``t`` is open iff it is op
 zone. Windows are exact to the microsecond: bounds are whole wall minutes, ``after`` may be any
 instant.
 
+Decisions: a window whose wall range covers both passes of a repeated hour is open in both
+(``01:00-02:00`` on the London fold night is open 00:00-02:00Z: every instant of it reads
+01:xx); ``close`` is capped at ``open + MAX_WINDOW`` (a policy without any restriction never
+closes); ``next_window`` gives up after a horizon (see the constants below) unless given one.
+
 How: every instant is an ``int`` of microseconds since the Unix epoch and a wall time is the
 same number shifted by the UTC offset, so the work is integer arithmetic. A zone's offsets are
 read once per UTC day (sampled every 6 hours, a change is bisected to the second — zoneinfo
 transitions are whole seconds) and cached; the open pieces of one local day are cached per
-(zone, day, ranges). ``next_window`` then walks local days forward, merging pieces into runs,
-and leapfrogs between zones until one instant is open in all of them.
+(zone, day, windows of that day). ``next_window`` walks local days forward, merging pieces into
+runs, and leapfrogs between zones until one instant is open in all of them.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from itertools import pairwise
 
 from ringback.domain.policy import MINUTES_PER_DAY, WEEKDAYS, CallingPolicy
 
@@ -102,7 +108,7 @@ def _utc_day_changes(zone: tzinfo, day: int) -> tuple[tuple[int, int], ...]:
     samples = [first + i * _SAMPLE for i in range(86400 // _SAMPLE + 1)]
     offsets = [_offset_us(zone, s) for s in samples]
     changes = [(first * _SECOND, offsets[0])]
-    for lo, hi, off_lo, off_hi in zip(samples, samples[1:], offsets, offsets[1:], strict=False):
+    for (lo, off_lo), (hi, off_hi) in pairwise(zip(samples, offsets, strict=True)):
         while off_lo != off_hi:
             # Bisect to the first second whose offset differs from off_lo.
             a, b = lo, hi
