@@ -56,7 +56,7 @@ whose required words (or lemmas) is absent from the utterance.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -1128,13 +1128,3 @@ def _attach(
                 node = node.setdefault(part, {}) if isinstance(node, dict) else {}
             if isinstance(node, dict):
                 node.setdefault(rest[-1], value)
-
-
-def matcher_from(
-    patterns: Mapping[Hashable, str], library: PatternLibrary | None = None
-) -> Matcher:
-    """A matcher over ``{key: pattern}`` (file "<patterns>"): handy for tests and tools."""
-    matcher = Matcher(library or PatternLibrary.standard())
-    for key, text in patterns.items():
-        matcher.add(key, text, file="<patterns>", line=1)
-    return matcher
