@@ -101,8 +101,8 @@ def _offset_us(zone: tzinfo, utc_seconds: int) -> int:
 def _utc_day_changes(zone: tzinfo, day: int) -> tuple[tuple[int, int], ...]:
     """The offsets of UTC day ``day``: ``((start_us, offset_us), ...)``, first start = day start.
 
-    Assumes a zone never changes its offset and changes it back within 6 hours (true of every
-    zone in the tz database).
+    Assumes no zone changes its offset and back again within 6 hours (none in the tz database
+    does): such a pair between two samples would go unseen.
     """
     first = day * 86400
     samples = [first + i * _SAMPLE for i in range(86400 // _SAMPLE + 1)]
