@@ -59,8 +59,15 @@ class Rule:
     produce: Produce
 
 
+# A match must end at a word boundary; asserting it inside the pattern makes the regex engine
+# backtrack into longer alternatives ("утром" is not "утро" + "м").
+_END = r"(?:(?<![^\W_])|(?![^\W_])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_]))"
+
+
 def rule(name: str, dim: str, items: Sequence[str | Dim], produce: Produce) -> Rule:
-    compiled = tuple(re.compile(i, re.IGNORECASE) if isinstance(i, str) else i for i in items)
+    compiled = tuple(
+        re.compile(f"(?:{i}){_END}", re.IGNORECASE) if isinstance(i, str) else i for i in items
+    )
     return Rule(name, dim, compiled, produce)
 
 

@@ -66,7 +66,8 @@ def shift(ctx: Context, base: datetime, d: Duration, sign: int = 1) -> datetime:
     """
     d = d.exact()
     if d.grain <= Grain.hour:
-        aware = to_aware(ctx, base)
+        # Aware arithmetic in Python is wall-clock arithmetic: move in UTC.
+        aware = to_aware(ctx, base).astimezone(UTC)
         moved = aware + timedelta(seconds=sign * d.normalized())
         return moved.astimezone(ctx.tz).replace(tzinfo=None)
     if d.value != int(d.value):
@@ -77,17 +78,19 @@ def shift(ctx: Context, base: datetime, d: Duration, sign: int = 1) -> datetime:
 def to_aware(ctx: Context, local: datetime) -> datetime:
     """A local wall time as an instant: the first instant the local clock reads ≥ it.
 
-    In a gap (02:30 on a spring-forward night) that is the transition; in a fold the first
-    occurrence (fold=0).
+    In a gap (02:30 on a spring-forward night in Berlin) that is the transition, 03:00 CEST;
+    in a fold the first occurrence (fold=0).
     """
     aware = local.replace(tzinfo=ctx.tz, fold=0)
-    back = aware.astimezone(UTC).astimezone(ctx.tz).replace(tzinfo=None)
-    if back != local:  # nonexistent local time: step to the end of the gap
-        probe = aware.astimezone(UTC)
-        while probe.astimezone(ctx.tz).replace(tzinfo=None) < local:
-            probe += timedelta(minutes=15)
-        return probe.astimezone(ctx.tz)
-    return aware
+    if aware.astimezone(UTC).astimezone(ctx.tz).replace(tzinfo=None) == local:
+        return aware
+    # Nonexistent: step from the earliest reading of it (post-transition offset) to the gap's end.
+    probe = local.replace(tzinfo=ctx.tz, fold=1).astimezone(UTC).replace(second=0, microsecond=0)
+    for _ in range(24 * 60):
+        if probe.astimezone(ctx.tz).replace(tzinfo=None) >= local:
+            break
+        probe += timedelta(minutes=1)
+    return probe.astimezone(ctx.tz)
 
 
 def resolve(t: Time, ref: datetime) -> Span | None:
