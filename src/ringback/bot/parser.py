@@ -61,6 +61,8 @@ _PATTERN_DEF = re.compile(r"^\$([\w.-]+)\s*=\s*(.*)$")
 _BUTTON = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\')\s*(?:->\s*(\S.*?))?\s*$')
 
 RAW_TAGS = frozenset({"script", "scriptEs6", "init"})
+# tags whose deeper lines are text, not child tags
+_BODY_TAGS = RAW_TAGS | {"a", "patterns", "buttons", "inlineButtons", "require"}
 TRIGGER_KINDS = frozenset({"q", "event", "intent", "intentGroup", "e", "eg"})
 
 
@@ -191,13 +193,7 @@ class _Parser:
                 )
             node = _Node(match.group(1), match.group(2).strip(), line)
             i += 1
-            if node.tag in RAW_TAGS or node.tag in (
-                "a",
-                "patterns",
-                "buttons",
-                "inlineButtons",
-                "require",
-            ):
+            if node.tag in _BODY_TAGS or node.tag in self.custom_tags:
                 while i < len(lines) and (not lines[i].text or lines[i].indent > line.indent):
                     node.body.append(lines[i])
                     i += 1
@@ -376,8 +372,9 @@ class _Parser:
             )
         if tag in self.custom_tags:
             value, params = split_options(node.value, self.file, node.line.no)
-            for child in node.children:
-                params[child.tag] = _param_value(child.value)
+            for line in node.body:
+                if line.text and not line.text.startswith("#"):
+                    params.update(parse_params(line.text, self.file, line.no))
             return CustomTag(tag, value, params, loc)
         self._unsupported(node)
         return None

@@ -316,11 +316,9 @@ class Runtime:
         turn = self._finish(req)
         if req.hung_up and event != "botHangup":
             after = self.handle(conv, now, event="botHangup")
+            # the turn keeps the state that hung up; botHangup's answers are still reported
             turn = replace(
-                turn,
-                answers=turn.answers + after.answers,
-                state=after.state,
-                errors=turn.errors + after.errors,
+                turn, answers=turn.answers + after.answers, errors=turn.errors + after.errors
             )
         return turn
 
@@ -460,7 +458,9 @@ class Runtime:
         req.buttons.extend(r.buttons)
         req.other.extend(r.other_reactions)
         req.logs.extend(r.logs)
-        req.response = r.response
+        # one request may span several JS requests (transitions, hooks): keep every reply
+        replies = [*req.response.get("replies", []), *r.response.get("replies", [])]
+        req.response = {**req.response, **r.response, "replies": replies}
         req.calls.extend(r.dialer_calls)
         for line in r.logs:
             log.info("bot log: %s", line)

@@ -151,7 +151,7 @@ class _CaseRun:
             if self.turn and self.turn.errors
             else ""
         )
-        return f"in state {self.conv.state}{errors}"
+        return f"in state {self.turn.state if self.turn else self.conv.state}{errors}"
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -187,7 +187,7 @@ class _CaseRun:
             if contains is not None and _norm(contains) not in got:
                 raise _Failure(f"expected a reply containing {contains!r}, got {got!r}")
         self.next_answer += 1
-        if state and self.conv.state.rstrip("/") != state.rstrip("/"):
+        if state and self.turn.state.rstrip("/") != state.rstrip("/"):
             raise _Failure(f"expected state {state}, the bot is {self._where()}")
 
     def _state(self, el: ET.Element) -> None:

@@ -1,0 +1,3 @@
+theme: /Blocks
+    state: Greet
+        a: Nice to meet you, {{ $request.data.args.who }}!
