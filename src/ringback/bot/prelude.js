@@ -8,6 +8,8 @@
 (function (G) {
   "use strict";
 
+  // Deep enough that a script's own frame survives the prelude's (errors are placed by it).
+  Error.stackTraceLimit = 40;
   var RealDate = G.Date;
   var realRandom = Math.random;
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -592,6 +594,9 @@
     return hhmmText(span[0] % 1440) + "-" + hhmmText(span[1] % 1440);
   }
   function checkWindows(allowed) {
+    if (!allowed.order.length) {
+      redialError("allowedTime must have at least one key (default, mon..sun)");
+    }
     var byKey = {};
     allowed.order.forEach(function (key) {
       allowed.ranges[key].forEach(function (r) {
