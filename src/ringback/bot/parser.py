@@ -285,6 +285,10 @@ class _Parser:
         name, params = split_options(node.value, self.file, node.line.no)
         if not name:
             raise ScSyntaxError(self.file, node.line.no, "expected a state name after 'state:'")
+        if "||" in name:  # a state name cannot hold "||": the options after it are malformed
+            raise ScSyntaxError(
+                self.file, node.line.no, "expected 'name = value' options after '||'"
+            )
         self._expect_children(node)
         triggers: list[Trigger] = []
         reaction_nodes: list[_Node] = []
