@@ -42,7 +42,12 @@ def test_callback_values(text: str, locale: str, value: str, grain: str) -> None
 INTERVALS = [
     ("next Monday morning", "en", "2013-02-18T00:00:00.000-02:00", "2013-02-18T12:00:00.000-02:00"),
     # SPEC 6: ringback combines a day with "after lunch" (13:00-17:00) where Duckling does not.
-    ("call me back tomorrow after lunch", "en", "2013-02-13T13:00:00.000-02:00", "2013-02-13T17:00:00.000-02:00"),
+    (
+        "call me back tomorrow after lunch",
+        "en",
+        "2013-02-13T13:00:00.000-02:00",
+        "2013-02-13T17:00:00.000-02:00",
+    ),
     ("завтра после обеда", "ru", "2013-02-13T13:00:00.000-02:00", "2013-02-13T17:00:00.000-02:00"),
     ("в понедельник утром", "ru", "2013-02-18T00:00:00.000-02:00", "2013-02-18T12:00:00.000-02:00"),
 ]  # fmt: skip

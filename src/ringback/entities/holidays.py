@@ -1,7 +1,10 @@
-"""Holidays whose dates follow a rule: fixed dates, n-th weekdays, and Easter-based feasts.
+"""Holidays whose dates follow a rule: fixed dates, n-th weekdays, Easter-based feasts, and the
+Hebrew and (arithmetic) Islamic calendars.
 
-Holidays on lunar or lunisolar calendars (Eid, Diwali, Hanukkah …), which Duckling reads from
-tables, are not covered.
+Jewish holidays are dated, like Duckling, from the evening they begin (Yom Kippur 2018 →
+September 18). Islamic ones use the tabular calendar, which can be a day off the observed date.
+Holidays of the Hindu and Chinese lunisolar calendars (Diwali, Holi, Chinese New Year …), which
+Duckling reads from tables, are not covered.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import calendar
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from ringback.entities import calendars as K
 from ringback.entities import series as S
 from ringback.entities.engine import Context, Rule, rule
 from ringback.entities.grain import Grain
@@ -99,7 +103,88 @@ EN_DAYS: dict[str, tuple[str, DayRule]] = {
     "Memorial Day": (r"memorial day", lambda y: nth_weekday(y, 5, 0, -1)),
     "Labor Day": (r"labou?r day", lambda y: nth_weekday(y, 9, 0, 1)),
 }
+
+
+def _king(y: int) -> date:
+    d = date(y, 4, 27)  # moved to the Saturday when it falls on a Sunday
+    return d - timedelta(days=1) if d.weekday() == 6 else d
+
+
+def _eve(y: int, month: int, day: int) -> date:
+    """The evening a Jewish holiday begins, in Gregorian year ``y``."""
+    return K.hebrew_date(K.hebrew_year(y, month), month, day) - timedelta(days=1)
+
+
+def _tisha_bav(y: int) -> date:
+    d = K.hebrew_date(K.hebrew_year(y, K.AV), K.AV, 9)
+    if d.weekday() == 5:  # a fast is not held on the Sabbath: postponed to Sunday
+        d += timedelta(days=1)
+    return d - timedelta(days=1)
+
+
+def _purim(y: int) -> date:
+    hy = K.hebrew_year(y, K.ADAR)
+    return K.hebrew_date(hy, K.ADAR_II if K.hebrew_leap(hy) else K.ADAR, 14) - timedelta(days=1)
+
+
+def _hebrew_span(month: int, day: int, length: int) -> SpanRule:
+    def span(y: int) -> tuple[date, date]:
+        start = _eve(y, month, day)
+        return start, start + timedelta(days=length)
+
+    return span
+
+
+def _islamic(month: int, day: int) -> Callable[[int], list[date]]:
+    return lambda y: K.islamic_in_year(y, month, day)
+
+
+def _wida(y: int) -> list[date]:
+    """Jumu'atul-Wida: the last Friday of Ramadan."""
+    out = []
+    for eid in K.islamic_in_year(y, 10, 1):
+        d = eid - timedelta(days=1)
+        out.append(d - timedelta(days=(d.weekday() - 4) % 7))
+    return out
+
+
+EN_DAYS.update(
+    {
+        "King's Day": (r"king'?s day|koningsdag", _king),
+        "Yom Kippur": (r"yom kippur", lambda y: _eve(y, K.TISHREI, 10)),
+        "Shemini Atzeret": (r"shemini atzeret", lambda y: _eve(y, K.TISHREI, 22)),
+        "Simchat Torah": (r"simc?hat torah", lambda y: _eve(y, K.TISHREI, 23)),
+        "Tisha B'Av": (r"tisha b'?av", _tisha_bav),
+        "Lag BaOmer": (r"lag b'?a?omer", lambda y: _eve(y, K.IYYAR, 18)),
+        "Purim": (r"purim", _purim),
+    }
+)
+EN_MULTI: dict[str, tuple[str, Callable[[int], list[date]]]] = {
+    "Eid al-Fitr": (r"(eid|id)[- ](al|ul)[- ]fitr|sugar feast|ramadan bayram", _islamic(10, 1)),
+    "Eid al-Adha": (
+        r"(eid|id)[- ](al|ul)[- ]adha|bakr[- ]?id|sacrifice feast|feast of (the )?sacrifice",
+        _islamic(12, 10),
+    ),
+    "Islamic New Year": (r"islamic new year|hijri new year|amun jadid", _islamic(1, 1)),
+    "Ashura": (r"(the )?(day of )?ashura", _islamic(1, 10)),
+    "Mawlid": (r"mawlid( al[- ]nabawi)?|milad[- ]un[- ]nabi", _islamic(3, 12)),
+    "Isra and Mi'raj": (
+        r"isra and mi'?raj|the prophet'?s ascension|the night journey",
+        _islamic(7, 27),
+    ),
+    "Laylat al-Qadr": (r"laylat al[- ]?(qadr|kadr)|night of (power|destiny)", _islamic(9, 27)),
+    "Jumu'atul-Wida": (r"jamat[- ]ul[- ]vida|jumu'?atul[- ]wida", _wida),
+}
 EN_SPANS: dict[str, tuple[str, SpanRule]] = {
+    "Rosh Hashanah": (r"rosh hash?ann?ah?|jewish new year", _hebrew_span(K.TISHREI, 1, 3)),
+    "Sukkot": (
+        r"sukkot|succos|sukkos|feast of (the )?(ingathering|tabernacles)",
+        _hebrew_span(K.TISHREI, 15, 9),
+    ),
+    "Hanukkah": (r"c?hann?ukk?ah|chanukk?ah|festival of lights", _hebrew_span(K.KISLEV, 25, 8)),
+    "Shavuot": (r"shavuot|feast of weeks", _hebrew_span(K.SIVAN, 6, 3)),
+    "Passover": (r"passover|pesach", _hebrew_span(K.NISAN, 15, 8)),
+    "Ramadan": (r"ramadan|ramazan", lambda y: _ramadan(y)),
     "Lent": (r"lent", lambda y: (easter(y) - timedelta(46), easter(y))),
     "Great Lent": (
         r"great (lent|fast)",
@@ -113,6 +198,27 @@ RU_DAYS: dict[str, tuple[str, DayRule]] = {
     "День защитника Отечества": (r"день защитника отечества", lambda y: date(y, 2, 23)),
     "День Победы": (r"день победы", lambda y: date(y, 5, 9)),
 }
+
+
+def _ramadan(y: int) -> tuple[date, date]:
+    start = K.islamic_in_year(y, 9, 1)[0]
+    return start, K.islamic_date(_islamic_year(start), 10, 1)
+
+
+def _islamic_year(d: date) -> int:
+    y = int((d.year - 622) * 33 / 32)
+    while K.islamic_date(y + 1, 1, 1) <= d:
+        y += 1
+    while K.islamic_date(y, 1, 1) > d:
+        y -= 1
+    return y
+
+
+def _multi_time(name: str, fn: Callable[[int], list[date]]) -> Time:
+    def members(y: int) -> list[S.Span]:
+        return [S.unit(datetime(d.year, d.month, d.day), Grain.day) for d in fn(y)]
+
+    return Time(S.yearly(members), Grain.day, form="holiday", holiday=name)
 
 
 def _day_time(name: str, fn: DayRule) -> Time:
@@ -136,11 +242,16 @@ def _span_time(name: str, fn: SpanRule) -> Time:
 
 
 def _rules(
-    days: dict[str, tuple[str, DayRule]], spans: dict[str, tuple[str, SpanRule]]
+    days: dict[str, tuple[str, DayRule]],
+    spans: dict[str, tuple[str, SpanRule]],
+    multi: dict[str, tuple[str, Callable[[int], list[date]]]] | None = None,
 ) -> list[Rule]:
     out = []
     for name, (pattern, fn) in days.items():
         t = _day_time(name, fn)
+        out.append(rule(f"holiday {name}", "time", [pattern], lambda _c, _m, t=t: t))
+    for name, (pattern, mfn) in (multi or {}).items():
+        t = _multi_time(name, mfn)
         out.append(rule(f"holiday {name}", "time", [pattern], lambda _c, _m, t=t: t))
     for name, (pattern, sfn) in spans.items():
         t = _span_time(name, sfn)
@@ -149,7 +260,7 @@ def _rules(
 
 
 def en_holiday_rules() -> list[Rule]:
-    return _rules(EN_DAYS, EN_SPANS)
+    return _rules(EN_DAYS, EN_SPANS, EN_MULTI)
 
 
 def ru_holiday_rules() -> list[Rule]:
