@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ringback import campaign as campaign_settings
 from ringback.api import schemas
-from ringback.api.calls import CONTROLLABLE_STATUSES, control
+from ringback.api.calls import CONTROLLABLE_STATUSES, ControlAction, control
 from ringback.api.errors import ADMIN_RESPONSES, ApiError
 from ringback.api.records import attempt_row, campaign_json
 from ringback.domain.errors import ValidationError
@@ -117,7 +117,7 @@ def delete_campaign(request: Request, campaign_id: int) -> Response:
 
 
 @router.post("/campaigns/{campaign_id}/control/{action}", summary="Stop, pause or resume")
-def control_campaign(request: Request, campaign_id: int, action: str) -> dict[str, Any]:
+def control_campaign(request: Request, campaign_id: int, action: ControlAction) -> dict[str, Any]:
     if action not in ("stop", "pause", "resume"):
         raise ApiError(404, "not.found", f"unknown control {action!r}: stop, pause or resume")
     return campaign_json(control(request, _get(request, campaign_id), action))

@@ -82,7 +82,8 @@ def create_app(
     except ImportError:  # the entities package is optional at import time only
         pass
     else:
-        app.include_router(duckling_router, tags=["Duckling API"])
+        # Its 400s (a bad tz, locale …) are typed error bodies too: document them.
+        app.include_router(duckling_router, tags=["Duckling API"], responses=errors.ERROR_RESPONSES)
 
     registry = CollectorRegistry()
     registry.register(StoreCollector(store))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, Header, Query, Request
+from fastapi import APIRouter, Body, Form, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ringback import campaign as campaign_settings
@@ -352,8 +352,16 @@ def control(request: Request, campaign: CampaignRecord, action: str) -> Campaign
     return updated
 
 
-@router.post(BASE + "/control/{action}", summary="Stop, pause or resume the campaign")
-def post_control(request: Request, token: str, action: str) -> Response:
+ControlAction = Annotated[str, Path(json_schema_extra={"enum": ["stop", "pause", "resume"]})]
+
+
+@router.post(
+    BASE + "/control/{action}",
+    summary="Stop, pause or resume the campaign",
+    response_class=Response,
+    responses={200: {"description": "Done; the body is empty"}},
+)
+def post_control(request: Request, token: str, action: ControlAction) -> Response:
     if action not in ("stop", "pause", "resume"):
         raise ApiError(404, "not.found", f"unknown control {action!r}: stop, pause or resume")
     control(request, _campaign(request, token), action)
