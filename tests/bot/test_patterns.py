@@ -96,6 +96,10 @@ def ranking(patterns: list[str], text: str) -> list[str]:
         ("{buy (ticket|tickets)} *", "tickets buy now", True),
         ("{a b c}", "c a b", True),
         ("{a b c}", "c a a", False),
+        ("{(b да) c}", "c b да", True),  # a group is one item
+        ("{(b да) c}", "да b c", False),
+        ("{кто-то x}", "x кто то", True),  # so is a word with a hyphen
+        ("{кто-то x}", "то x кто", False),
         # ~lemma: all word forms
         ("~купить ~билет", "куплю билета", True),
         ("~купить ~билет", "купил билеты", True),
@@ -461,7 +465,7 @@ def _patterns(depth: int = 0) -> st.SearchStrategy[tuple[str, str]]:
         inner.map(lambda xs: (" ".join(p for p, _ in xs), "".join(r for _, r in xs))),
         inner.map(
             lambda xs: (
-                "{" + " ".join(p for p, _ in xs) + "}",
+                "{" + " ".join(f"({p})" for p, _ in xs) + "}",  # each item whole
                 "(?:" + "|".join("".join(r for _, r in perm) for perm in permutations(xs)) + ")",
             )
         ),

@@ -747,15 +747,15 @@ class _Parser:
         return PatternSyntaxError(self.file, self.line, text)
 
     def parse(self) -> _Node:
-        node = self.branches(closer=None)
+        node = _either(self.branches(closer=None))
         if not self.text.strip():
             raise self.error("empty pattern")
         return node
 
-    def branches(self, closer: str | None) -> _Node:
-        """Alternatives up to ``closer`` (None: the end of the text)."""
+    def branches(self, closer: str | None) -> list[list[_Node]]:
+        """The alternatives (each a list of items) up to ``closer`` (None: the end)."""
         opener_pos = self.pos - 1
-        options: list[_Node] = []
+        options: list[list[_Node]] = []
         items: list[_Node] = []
         while True:
             if self.pos >= len(self.text):
@@ -767,7 +767,7 @@ class _Parser:
             if c.isspace():
                 self.pos += 1
             elif c in "|" or (c == "/" and closer in (")", "]") and not self._slash_word()):
-                options.append(_seq(items))
+                options.append(items)
                 items = []
                 self.pos += 1
             elif c in ")]}":
@@ -775,10 +775,10 @@ class _Parser:
                     raise self.error(f"unexpected {c!r}")
                 self.pos += 1
                 break
-            else:
-                items.extend(self.item())
-        options.append(_seq(items))
-        return options[0] if len(options) == 1 else _Alt(options)
+            elif (node := self.item()) is not None:
+                items.append(node)
+        options.append(items)
+        return options
 
     def _slash_word(self) -> bool:
         """Inside a group, "/" starts a literal word (``(/start|go)``) or separates (``(a/b)``)."""
@@ -786,17 +786,18 @@ class _Parser:
         after = self.text[self.pos + 1 : self.pos + 2]
         return (before.isspace() or before in "([|") and after.isalnum()
 
-    def item(self) -> list[_Node]:
+    def item(self) -> _Node | None:
+        """One element; None for a word that is only punctuation (``?``), which says nothing."""
         c = self.text[self.pos]
         if c in "([{":
             self.pos += 1
-            if c == "{":
-                inner = self.branches(closer="}")
-                return [_AnyOrder(inner.items if isinstance(inner, _Seq) else [inner])]
-            inner = self.branches(closer=_CLOSERS[c])
-            return [_Optional(inner) if c == "[" else inner]
+            options = self.branches(closer=_CLOSERS[c])
+            if c == "{":  # {a b}: its items in any order; {a|b c}: that one choice
+                return _AnyOrder(options[0] if len(options) == 1 else [_either(options)])
+            inner = _either(options)
+            return _Optional(inner) if c == "[" else inner
         if c == "$":
-            return [self.dollar()]
+            return self.dollar()
         if c == "@":
             self.pos += 1
             m = re.compile(r"[\w.\-]+").match(self.text, self.pos)
@@ -805,13 +806,13 @@ class _Parser:
             self.pos = m.end()
             alias = self.alias()
             self.refs.append(("@", m.group()))
-            return [_Entity(m.group(), alias)]
+            return _Entity(m.group(), alias)
         if c == "~":
             self.pos += 1
             word = self.word_text()
             if not word:
                 raise self.error("no word after '~'", "~lemma")
-            return [_Lemma(lemmas(t.word)) for t in tokenize(word)]
+            return _words([_Lemma(lemmas(t.word)) for t in tokenize(word)])
         return self.word()
 
     def word_text(self) -> str:
@@ -826,20 +827,20 @@ class _Parser:
             self.pos += 1
         return text[start : self.pos]
 
-    def word(self) -> list[_Node]:
+    def word(self) -> _Node | None:
         raw = self.word_text()
         if not raw:
             raise self.error(f"unexpected {self.text[self.pos]!r}")
         if set(raw) == {"*"}:
-            return [_Star()]
+            return _Star()
         if raw.startswith("*") or raw.endswith("*"):
             core = normalize(raw.strip("*"))
             if "*" in core or not core:
                 raise self.error(f"bad affix {raw!r}", "word*, *word or *word*")
-            return [_Affix(core, prefix=raw.endswith("*"), suffix=raw.startswith("*"))]
+            return _Affix(core, prefix=raw.endswith("*"), suffix=raw.startswith("*"))
         if "*" in raw:
             raise self.error(f"bad affix {raw!r}", "'*' at the start or the end of a word")
-        return [_Word(t.word) for t in tokenize(raw)]
+        return _words([_Word(t.word) for t in tokenize(raw)])
 
     def alias(self) -> str | None:
         if not self.text.startswith("::", self.pos):
@@ -913,6 +914,15 @@ class _Parser:
 
 def _seq(items: list[_Node]) -> _Node:
     return items[0] if len(items) == 1 else _Seq(items)
+
+
+def _either(options: list[list[_Node]]) -> _Node:
+    return _seq(options[0]) if len(options) == 1 else _Alt([_seq(o) for o in options])
+
+
+def _words(nodes: list[_Node]) -> _Node | None:
+    """The words one pattern word stands for ("кто-то" is two); None if only punctuation."""
+    return _seq(nodes) if nodes else None
 
 
 def _can_span(regex: re.Pattern[str]) -> bool:
