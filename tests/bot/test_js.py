@@ -462,3 +462,17 @@ def test_results_are_json(engine: ScriptEngine) -> None:
     assert result.session == {"d": "2024-02-01T10:00:00.000Z"}
     assert result.answers == ["42"]
     json.dumps(result.response)
+
+
+def test_init_code_reads_the_injector_and_request_objects_exist_before_a_request() -> None:
+    js = ScriptEngine(injector={"apiUrl": "https://api.example.org"})
+    js.load(
+        "var API = $injector.apiUrl + '/v1';\nvar before = [typeof $session, $response.replies];",
+        file="init.sc",
+        line=1,
+    )
+    with pytest.raises(ScriptError, match=r"\$http is only available while a request runs"):
+        js.load("$http.get(API)", file="init.sc", line=3)
+    result = run(js, "$session.v = [API, before]")
+    assert result.session == {"v": ["https://api.example.org/v1", ["object", []]]}
+    js.close()

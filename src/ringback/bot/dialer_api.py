@@ -103,7 +103,9 @@ class DialerRequests:
             rank = (seen[0] if order is None else float(order), seen[1])
         self._report_order[header] = rank
         values = {**self.report_data, header: value}
-        self.report_data = {h: values[h] for h in sorted(values, key=self._report_order.get)}
+        self.report_data = {
+            h: values[h] for h in sorted(values, key=lambda h: self._report_order[h])
+        }
 
     def _tag(self, args: list[Any]) -> None:
         self.tags.append(

@@ -74,7 +74,7 @@ class ScriptError(Exception):
 
 @dataclass
 class RequestData:
-    """The JSON-able state going into one request (see ``docs`` in ``prelude.js``).
+    """The JSON-able state going into one request; ``prelude.js`` turns it into the JS objects.
 
     ``dialer`` keys read by the ``$dialer`` getters: ``channel`` (``"phone"`` enables them),
     ``caller``, ``payload``, ``history`` ({completedAttempts, availableAttempts,
@@ -190,9 +190,18 @@ def _json_literal(value: Any) -> str:
 class ScriptEngine:
     """One bot's JavaScript: its loaded code, hooks and ``$global``, and one request at a time."""
 
-    def __init__(self, *, timeout_ms: int = 1000, memory_mb: int = 128) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_ms: int = 1000,
+        memory_mb: int = 128,
+        injector: dict[str, Any] | None = None,
+    ) -> None:
+        """``injector``: chatbot.yaml's ``injector``, readable as ``$injector`` by ``init:`` code
+        at load time (each request then gets ``RequestData.injector``)."""
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
+        self._injector = injector or {}
         self._sources: list[tuple[str, str, int]] = []
         self._global: dict[str, Any] = {}  # $global as of the last finished request
         self._data: RequestData | None = None
@@ -207,7 +216,10 @@ class ScriptEngine:
         racer = _new_isolate()
         racer.set_hard_memory_limit(self.memory_mb * 1024 * 1024)
         racer.eval(_source(_PRELUDE, PRELUDE_FILE, 1))
-        racer.eval(f"__ringback.setRedialReasons({_json_literal(_redial_reasons())})")
+        racer.eval(
+            f"__ringback.setRedialReasons({_json_literal(_redial_reasons())});"
+            f"$injector = {_json_literal(self._injector)};"
+        )
         return racer
 
     def _rebuild(self) -> None:

@@ -482,6 +482,7 @@
   }
   function httpCall(method, url, settings) {
     settings = settings || {};
+    if (!S) throw new Error("$http is only available while a request runs");
     method = String(settings.method || method || "GET").toUpperCase();
     var filled = fillUrl(url, settings.query);
     var mock = null;
@@ -868,6 +869,10 @@
   G._ = _;
   G.console = { log: log, info: log, warn: log, error: log, debug: log };
   G.$global = globalObject;
+  // Placeholders so that init: code touching them at load time does not fail; begin() replaces
+  // them. $injector is set by the engine from chatbot.yaml before any init: code runs.
+  G.$session = {}; G.$client = {}; G.$temp = {}; G.$parseTree = {}; G.$request = {};
+  G.$response = { replies: [] }; G.$context = {}; G.$injector = {};
 
   define("__ringback", {
     setRedialReasons: function (table) { redialReasons = table; },
