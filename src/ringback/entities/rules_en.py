@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from dataclasses import replace
 from typing import Any
 
@@ -155,8 +156,15 @@ def time_rules() -> list[Rule]:
     )
 
     # --- cycles
-    add(rule("this cycle", "time", [rf"(this|current|the) ({_CYCLE_RE})"],
-             lambda c, m: _cycle(c, m.group(2), 0)))  # fmt: skip
+    add(
+        rule(
+            "this cycle",
+            "time",
+            [rf"(this|current) ({_CYCLE_RE})"],
+            lambda c, m: _cycle(c, m.group(2), 0),
+        )
+    )
+    add(rule("the cycle", "time", [r"(the) (month|year|quarter)"], lambda c, m: _cycle(c, m.group(2), 0)))  # fmt: skip
     add(rule("next cycle", "time", [rf"(the )?(next|following|upcoming|coming) ({_CYCLE_RE})"],
              lambda c, m: _cycle(c, m.group(3), 1)))  # fmt: skip
     add(rule("last cycle", "time", [rf"(the )?(last|past|previous) ({_CYCLE_RE})"],
@@ -237,11 +245,42 @@ def time_rules() -> list[Rule]:
              lambda c, d, _, m: _fix_inter(c, m.value, Time(S.day_of_month(_n(d)), Grain.day))))  # fmt: skip
     add(rule("ides", "time", [r"(the )?ides of", form("month")],
              lambda c, _, m: _md(m, None, 13 if _month_no(m.value) not in (3, 5, 7, 10) else 15)))  # fmt: skip
-    add(rule("ordinal dow of time", "time", [r"(the )?", ordinal(1, 5), form("dow"), r"(of|in)", time(nonlatent)],
+    add(rule("ordinal dow of time", "time", [r"(the )?", ordinal(1, 5), form("dow"), r"(of|in)", time(_of_ok)],
              lambda c, _, o, d, _m, t: _nth_in(c, t.value, d.value, _n(o) - 1)))  # fmt: skip
-    add(rule("last dow of time", "time", [r"(the )?last", Dim("time", lambda t: t.form in ("dow", "cycleword")), r"(of|in)", time(nonlatent)],
+    add(rule("last dow of time", "time", [r"(the )?last", Dim("time", lambda t: t.form in ("dow", "cycleword")), r"(of|in)", time(_of_ok)],
              lambda c, _, d, _m, t: _nth_in(c, t.value, d.value, -1)))  # fmt: skip
     add(rule("week word", "time", [r"week-?ends?|wkends?|weeks?"], lambda c, m: _week_word(m)))
+    add(
+        rule(
+            "day word",
+            "time",
+            [r"days?"],
+            lambda c, m: Time(S.cycle(Grain.day), Grain.day, latent=True, form="cycleword"),
+        )
+    )
+    add(
+        rule(
+            "nth last of time",
+            "time",
+            [
+                r"(the )?",
+                ordinal(1, 9),
+                r"last",
+                form("dow", "cycleword"),
+                r"(of|in)",
+                time(_of_ok),
+            ],
+            lambda c, _, o, _l, d, _m, t: _nth_in(c, t.value, d.value, -_n(o)),
+        )
+    )
+    add(
+        rule(
+            "nth dow after time",
+            "time",
+            [r"(the )?", ordinal(1, 9), form("dow"), r"after", time(nonlatent)],
+            lambda c, _, o, d, _a, t: _nth_after(c, t.value, d.value, _n(o)),
+        )
+    )
     add(
         rule(
             "the week of",
@@ -479,7 +518,7 @@ def time_rules() -> list[Rule]:
     when = Dim("time", lambda t: not t.direction and (not t.latent or t.form == "year"))
     add(rule("interval dash", "time", [t_ok, r"-|to|thru|through|till|until|untill|/", t_ok],
              lambda c, a, _, b: closed(c, a.value, b.value)))  # fmt: skip
-    add(rule("from interval", "time", [r"(from|between|later than)( the)?", t_ok, r"-|to( the)?|thru|through|till|until|untill|and|but before", t_ok],
+    add(rule("from interval", "time", [r"(from|(in )?between|later than)( the)?", t_ok, r"-|to( the)?|thru|through|till|until|untill|and|but before", t_ok],
              lambda c, _, a, _m, b: closed(c, a.value, b.value)))  # fmt: skip
     add(rule("interval day month", "time", [r"(from )?(the )?", Dim("ordinal") , r"(-|to|thru|through|till|until)( the)?", form("date")],
              lambda c, _, d, _m, b: _dd_month(c, d, b)))  # fmt: skip
@@ -489,7 +528,11 @@ def time_rules() -> list[Rule]:
              lambda c, a, _, d: _md_range(c, a, d)))  # fmt: skip
     add(rule("month dom-dom ord", "time", [form("date"), r"-|to|thru|through|till|until", ordinal()],
              lambda c, a, _, d: _md_range(c, a, d)))  # fmt: skip
-    add(rule("after time", "time", [r"after|since|from|anytime after|later than", when],
+    when_point = Dim(
+        "time", lambda t: not t.direction and not t.interval and (not t.latent or t.form == "year")
+    )
+    add(rule("from interval", "time", [r"from", form("interval")], lambda c, _, t: t.value))
+    add(rule("after time", "time", [r"after|since|from|anytime after|later than", when_point],
              lambda c, _, t: open_interval(t.value, "after")))  # fmt: skip
     add(rule("before time", "time", [r"before|until|untill|till|through|prior to|no later than", when],
              lambda c, _, t: open_interval(t.value, "before")))  # fmt: skip
@@ -536,6 +579,11 @@ def time_rules() -> list[Rule]:
              lambda c, m: _season(c, m.group(2))))  # fmt: skip
     r.extend(en_holiday_rules())
     return r
+
+
+def _of_ok(t: Time) -> bool:
+    """What "the first Monday of …" may take: any non-latent time, or a month ("of May")."""
+    return not t.latent or t.form == "month"
 
 
 def _cycle(ctx: Context, word: str, n: int) -> Time | None:
@@ -590,6 +638,15 @@ def _nth_in(ctx: Context, outer: Time, inner: Time, n: int) -> Time | None:
         inner.grain,
         form="fixed" if outer.form == "fixed" else "date",
     )
+
+
+def _nth_after(ctx: Context, t: Time, d: Time, n: int) -> Time | None:
+    """ "third tuesday after christmas 2014": counted from the end of that day."""
+    s = resolve(t, ctx.ref)
+    if s is None:
+        return None
+    hit = next(islice(d.pred.forward(s.end), n - 1, None), None)
+    return None if hit is None else fixed_time(hit)
 
 
 def _week_of(ctx: Context, t: Time) -> Time | None:

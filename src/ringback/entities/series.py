@@ -358,7 +358,7 @@ class Between(Pred):
                 end = add(e.start, g, 1)
             if end <= s.start:
                 return None
-            return Span(s.start, end, s.grain, True)
+            return Span(s.start, end, g, True)
         return None
 
     def forward(self, t: datetime) -> Iterator[Span]:

@@ -273,9 +273,10 @@ def closed(ctx: Context, a: Time, b: Time) -> Time | None:
     """A closed interval between two times; a latent end must read like the start (3-4pm)."""
     if a.latent and b.latent and not a.form == b.form == "year":
         return None
-    if (a.latent or b.latent) and a.grain != b.grain:
+    both_tod = a.form == b.form == "tod"
+    if (a.latent or b.latent) and a.grain != b.grain and not both_tod:
         return None
-    if a.form == "zoned" or b.form == "zoned":
+    if (a.form == "zoned") != (b.form == "zoned"):  # "9h30 - 11h CST": the zone is outermost
         return None
     t = interval(ctx, a, b)
     return None if t is None else replace(t, latent=a.latent and b.latent)
