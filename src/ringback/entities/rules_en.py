@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import re
-from itertools import islice
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
 from ringback.entities import series as S
