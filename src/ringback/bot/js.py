@@ -28,6 +28,7 @@ An error thrown inside a function that an ``init:`` block defined names that blo
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -46,6 +47,8 @@ from py_mini_racer import (
 )
 
 __all__ = ["RequestData", "RequestResult", "ScriptEngine", "ScriptError"]
+
+log = logging.getLogger(__name__)
 
 PRELUDE_FILE = "ringback-prelude.js"
 _PRELUDE = files("ringback.bot").joinpath("prelude.js").read_text(encoding="utf-8")
@@ -228,7 +231,10 @@ class ScriptEngine:
         self._racer = self._fresh_racer()
         self._broken = False
         for code, file, line in self._sources:
-            self._racer.eval(_source(code, file, line), timeout_sec=self.timeout_ms / 1000)
+            try:
+                self._racer.eval(_source(code, file, line), timeout_sec=self.timeout_ms / 1000)
+            except JSEvalException as error:  # it ran once; a failure now is worth a line only
+                log.warning("replaying %s:%d failed: %s", file, line, error.args[0][:200])
         self._racer.eval(f"Object.assign($global, {_json_literal(self._global)})")
 
     def _run(self, js: str, *, file: str, line: int, budget: float | None = None) -> Any:
