@@ -64,6 +64,14 @@ RAW_TAGS = frozenset({"script", "scriptEs6", "init"})
 # tags whose deeper lines are text, not child tags
 _BODY_TAGS = RAW_TAGS | {"a", "patterns", "buttons", "inlineButtons", "require"}
 TRIGGER_KINDS = frozenset({"q", "event", "intent", "intentGroup", "e", "eg"})
+# tags whose deeper lines are child tags; the deeper lines of any other tag (custom tags,
+# unknown tags) are its parameters or text
+_TREE_TAGS = frozenset(
+    {"state", "theme", "if", "elseif", "else", "random"}
+    | TRIGGER_KINDS
+    | {kind + "!" for kind in TRIGGER_KINDS}
+    | {"go", "go!", "image", "audio", "timeout"}
+)
 
 
 @dataclass(slots=True)
@@ -193,7 +201,7 @@ class _Parser:
                 )
             node = _Node(match.group(1), match.group(2).strip(), line)
             i += 1
-            if node.tag in _BODY_TAGS or node.tag in self.custom_tags:
+            if node.tag in _BODY_TAGS or node.tag not in _TREE_TAGS:
                 while i < len(lines) and (not lines[i].text or lines[i].indent > line.indent):
                     node.body.append(lines[i])
                     i += 1

@@ -52,7 +52,7 @@ BUILTIN_MODULES = ("sys.zb-common",)
 # Options ringback implements, per place; anything else is reported by name.
 STATE_OPTIONS = frozenset({"noContext", "modal"})
 TRIGGER_OPTIONS = frozenset({"fromState", "toState", "onlyThisState"})
-ANSWER_OPTIONS = frozenset({"tts", "htmlEnabled"})  # htmlEnabled: markup is plain text here
+ANSWER_OPTIONS = frozenset({"htmlEnabled"})  # accepted: markup is plain text on the phone
 
 
 class ProjectError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ def register(app: typer.Typer) -> None:
 def _load(project: Path) -> Any:
     from ringback.bot.adapter import JaicpBot
     from ringback.bot.project import ProjectError
+
+    # The commands print warnings and script errors themselves: keep the log quiet.
+    logging.getLogger("ringback").addHandler(logging.NullHandler())
 
     try:
         return JaicpBot.load(project)
