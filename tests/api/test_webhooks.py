@@ -21,7 +21,7 @@ import pytest
 
 from ringback import campaign as campaign_settings
 from ringback.api.records import attempt_json, job_json
-from ringback.api.webhooks import WebhookDispatcher, secret_from_env, verify
+from ringback.api.webhooks import WebhookDispatcher, finished_since, secret_from_env, verify
 from ringback.engine.clock import VirtualClock
 from ringback.store import open_store
 from ringback.store.base import AttemptResult, CampaignRecord, Claim, Schedule, Store
@@ -271,6 +271,20 @@ def test_run_stops_on_the_event(store: Store, receiver: Receiver) -> None:
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert dispatcher.delivered == 2
+
+
+def test_reading_past_the_page_limit_splits_the_span(store: Store, receiver: Receiver) -> None:
+    """With pages of 2 and at most 2 pages, 9 finished attempts are still all found."""
+    phones = [f"7916123456{i}" for i in range(9)]
+    campaign = _campaign(store, receiver.url, phones)
+    claims = store.claim_due(campaign.id, WORKER, START, 10, LEASE)
+    for i, claim in enumerate(claims):
+        _finish(store, claim, START + timedelta(seconds=i, milliseconds=i), "busy", final=True)
+    now = START + timedelta(minutes=1)
+    found = finished_since(store.attempts_by_date, campaign.id, START, now, page_size=2, pages=2)
+    assert sorted(a.id for a in found) == sorted(c.attempt.id for c in claims)
+    jobs = finished_since(store.jobs_by_date, campaign.id, START, now, page_size=2, pages=2)
+    assert len(jobs) == 9
 
 
 def test_secret_from_env() -> None:

@@ -134,6 +134,7 @@ class WebhookDispatcher:
         self.store = store
         self.clock = clock
         self.secret = secret
+        self._own_client = http_client is None
         self.http = http_client or httpx.Client(timeout=10.0)
         self.lookback = lookback
         self.poll = poll
@@ -166,8 +167,8 @@ class WebhookDispatcher:
 
     def _collect(self, campaign: CampaignRecord, url: str, now: datetime) -> None:
         cursor = self._cursors.setdefault(campaign.id, _Cursor(since=now - self.lookback))
-        attempts = _finished_since(self.store.attempts_by_date, campaign.id, cursor.since, now)
-        jobs = _finished_since(self.store.jobs_by_date, campaign.id, cursor.since, now)
+        attempts = finished_since(self.store.attempts_by_date, campaign.id, cursor.since, now)
+        jobs = finished_since(self.store.jobs_by_date, campaign.id, cursor.since, now)
         found = [
             (a.finished_at or now, f"attempt:{a.id}", ATTEMPT_EVENT, attempt_json(a))
             for a in attempts
@@ -235,6 +236,11 @@ class WebhookDispatcher:
         """Deliveries queued or waiting for a retry."""
         return len(self._pending)
 
+    def close(self) -> None:
+        """Close the HTTP client if the dispatcher made it."""
+        if self._own_client:
+            self.http.close()
+
     # -- real time -----------------------------------------------------------------------------
     def run(self, stop_event: threading.Event) -> None:
         """Step until ``stop_event`` is set (``ringback serve``); a failing step (the database
@@ -249,12 +255,15 @@ class WebhookDispatcher:
             stop_event.wait(max(0.0, (wake - self.clock.now()).total_seconds()))
 
 
-def _finished_since(
+def finished_since(
     query: Callable[[int, TimeFilter, Page], Sequence[R]],
     campaign_id: int,
     low: datetime,
     now: datetime,
     high: datetime | None = None,
+    *,
+    page_size: int = PAGE_SIZE,
+    pages: int = LAST_PAGE + 1,
 ) -> list[R]:
     """Every record finished at or after ``low`` (and at or before ``high``), despite the
     store's page limit (200 pages of 200): when the pages run out, the span is halved until each
@@ -262,16 +271,17 @@ def _finished_since(
     later step)."""
     records: list[R] = []
     flt = TimeFilter(finished_from=low, finished_to=high)
-    for page in range(LAST_PAGE + 1):
-        chunk = query(campaign_id, flt, Page(page, PAGE_SIZE))
+    for page in range(pages):
+        chunk = query(campaign_id, flt, Page(page, page_size))
         records.extend(chunk)
-        if len(chunk) < PAGE_SIZE:
+        if len(chunk) < page_size:
             return records
     top = high or now + timedelta(days=1)
     ms = timedelta(milliseconds=1)
     if top - low < ms:
         return records  # 40 000 records in one millisecond: nothing finer to split by
     middle = low + (top - low) // 2
-    return _finished_since(query, campaign_id, low, now, middle) + _finished_since(
-        query, campaign_id, middle + ms, now, top
+    sizes = {"page_size": page_size, "pages": pages}
+    return finished_since(query, campaign_id, low, now, middle, **sizes) + finished_since(
+        query, campaign_id, middle + ms, now, top, **sizes
     )
