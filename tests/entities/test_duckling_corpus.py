@@ -10,58 +10,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ringback.entities import parse
+from ringback.entities.corpus import load, passes
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "duckling"
 FLOORS = {"en": 0.85, "ru": 0.98}
-
-
-def _local(point: dict[str, Any]) -> str:
-    return str(point["value"])[:19]
-
-
-def passes(case: dict[str, Any], found: list[dict[str, Any]]) -> bool:
-    expect = case["expect"]
-    if expect is None:
-        return not found
-    if len(found) != 1 or found[0]["start"] != 0 or found[0]["end"] != len(case["text"]):
-        return False
-    v = found[0]["value"]
-    kind = expect["kind"]
-    if kind == "value":
-        return (
-            v["type"] == "value" and _local(v) == expect["value"] and v["grain"] == expect["grain"]
-        )
-    if v["type"] != "interval":
-        return False
-    if kind == "interval":
-        return (
-            "from" in v
-            and "to" in v
-            and _local(v["from"]) == expect["from"]
-            and _local(v["to"]) == expect["to"]
-            and v["from"]["grain"] == expect["grain"]
-        )
-    side, other = ("from", "to") if kind == "after" else ("to", "from")
-    return (
-        side in v
-        and other not in v
-        and _local(v[side]) == expect["value"]
-        and v[side]["grain"] == expect["grain"]
-    )
 
 
 def score(lang: str) -> tuple[float, dict[str, str], list[str]]:
     passed: Counter[str] = Counter()
     total: Counter[str] = Counter()
     failures = []
-    for line in (DATA / f"time_{lang}.jsonl").read_text(encoding="utf-8").splitlines():
-        case = json.loads(line)
+    for case in load(lang):
         found = parse(
             case["text"],
             locale=lang,

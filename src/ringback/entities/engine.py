@@ -115,6 +115,8 @@ class Chart:
             return [
                 t for t in list(self.by_dim[item.dim]) if item.test is None or item.test(t.value)
             ]
+        if item.search(self.text) is None:  # one scan in C rules out most patterns
+            return []
         out = []
         for pos in self.starts:
             m = self._regex_at(item, pos)
@@ -156,9 +158,11 @@ class Chart:
         self.count += 1
         return True
 
-    def _apply(self, r: Rule) -> bool:
+    def _apply(self, r: Rule, firsts: list[Any] | None = None) -> bool:
         grew = False
-        partials: list[list[Any]] = [[p] for p in self._firsts(r.items[0])]
+        if firsts is None:
+            firsts = self._firsts(r.items[0])
+        partials: list[list[Any]] = [[p] for p in firsts]
         for item in r.items[1:]:
             extended = []
             for parts in partials:
@@ -175,10 +179,28 @@ class Chart:
         return grew
 
     def saturate(self) -> list[Token]:
+        # Regular-expression matches never change: find them once. A rule of regular
+        # expressions only applies in the first round; one whose leading expression matches
+        # nowhere never applies; one needing a dimension the chart lacks waits for it.
+        leading: dict[int, list[Any]] = {}
+        for i, r in enumerate(self.rules):
+            if not isinstance(r.items[0], Dim):
+                leading[i] = self._firsts(r.items[0])
+        active = [
+            (i, r, {it.dim for it in r.items if isinstance(it, Dim)})
+            for i, r in enumerate(self.rules)
+            if i not in leading or leading[i]
+        ]
+        fresh: set[str] | None = None  # dims that got tokens last round (None: first round)
         for _ in range(12):
-            grew = False
-            for r in self.rules:
-                grew |= self._apply(r)
-            if not grew or self.count >= MAX_TOKENS:
+            before = {d: len(ts) for d, ts in self.by_dim.items()}
+            for i, r, needs in active:
+                if fresh is not None and not needs & fresh:
+                    continue  # nothing new it could combine
+                if any(not self.by_dim.get(d) for d in needs):
+                    continue
+                self._apply(r, leading.get(i))
+            fresh = {d for d, ts in self.by_dim.items() if len(ts) > before.get(d, 0)}
+            if not fresh or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
