@@ -155,6 +155,8 @@ def test_custom_tags_take_their_parameters() -> None:
         ("state: S\n    go!:\n", "m.sc:2: expected a state after 'go!:'"),
         ("state: S || noContext\n    a: x\n", "m.sc:1: expected 'name = value' options after"),
         ("state: S\n    buttons:\n        Yes -> /Y\n", "m.sc:3: expected a button"),
+        ("state: S\n    slot: n || required = true\n", "m.sc:2: expected 'slot: name ||"),
+        ("state: S\n    slot: n || entity = $Number\n", "m.sc:2: expected a prompt for slot"),
     ],
 )
 def test_errors_name_file_line_and_what_was_expected(text: str, message: str | None) -> None:

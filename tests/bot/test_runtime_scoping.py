@@ -313,3 +313,33 @@ def test_required_files_and_named_patterns(make_bot: MakeBot) -> None:
     )
     assert talk.say("i want a pear").answers == ("PEAR",)
     assert talk.say("extra").state == "/More/Extra"
+
+
+SLOTS = """
+state: Order
+    q!: * order *
+    slot: count || entity = $Number, required = true, prompt = "How many? | Sorry, how many cups?"
+    slot: size || entity = $size, required = true, prompt = "Which size?"
+    slot: note || entity = $AnyWord, required = false
+    a: {{ $parseTree._count }} {{ $parseTree._size }}, noted.
+state: Help
+    q!: help
+    a: help
+patterns:
+    $size = (small|large)
+"""
+
+
+def test_slot_filling_asks_missing_required_slots_in_turn(make_bot: MakeBot) -> None:
+    runtime = make_bot(SLOTS)
+    talk = Talk(runtime)
+    assert talk.say("i want to order").answers == ("How many?",)
+    assert talk.say("hmm").answers == ("Sorry, how many cups?",)  # asked again, next prompt
+    assert talk.say("3").answers == ("Which size?",)
+    assert talk.say("large").answers == ("3 large, noted.",)
+    quick = Talk(runtime)
+    assert quick.say("order 2 small").answers == ("2 small, noted.",)
+    leaving = Talk(runtime)
+    leaving.say("order")
+    assert leaving.say("help").answers == ("help",)  # another trigger ends the slot filling
+    assert leaving.conv.slots is None

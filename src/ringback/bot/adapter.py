@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 def default_entities() -> dict[str, EntityRecognizer]:
     """ringback's Duckling-compatible recognisers, when :mod:`ringback.entities` has them."""
     try:
-        from ringback.entities import recognizers  # type: ignore[attr-defined]
+        from ringback.entities.recognizers import recognizers
     except ImportError:
         return {}
     return dict(recognizers())

@@ -148,6 +148,22 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class Slot:
+    """``slot: name || entity = $Number, required = true, prompt = "How many? | Sorry, how many?"``
+
+    ringback's syntax for SPEC §5 slot filling (JAICP defines slots in its cloud NLU): the
+    value of ``entity`` (a named pattern or ``@entity``) found in an utterance fills the slot;
+    missing required slots are asked in turn with their prompts (``|`` separates re-asks).
+    """
+
+    name: str
+    entity: str
+    required: bool
+    prompts: tuple[str, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     name: str
     params: Params
@@ -155,6 +171,7 @@ class State:
     reactions: tuple[Reaction, ...]
     children: tuple[State, ...]
     loc: Loc
+    slots: tuple[Slot, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

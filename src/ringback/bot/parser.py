@@ -37,6 +37,7 @@ from ringback.bot.ast import (
     Require,
     ScFile,
     Script,
+    Slot,
     State,
     Theme,
     Timeout,
@@ -70,7 +71,7 @@ _TREE_TAGS = frozenset(
     {"state", "theme", "if", "elseif", "else", "random"}
     | TRIGGER_KINDS
     | {kind + "!" for kind in TRIGGER_KINDS}
-    | {"go", "go!", "image", "audio", "timeout"}
+    | {"go", "go!", "image", "audio", "timeout", "slot"}
 )
 
 
@@ -301,10 +302,13 @@ class _Parser:
         triggers: list[Trigger] = []
         reaction_nodes: list[_Node] = []
         children: list[State] = []
+        slots: list[Slot] = []
         for child in node.children:
             base = child.tag.rstrip("!")
             if child.tag == "state":
                 children.append(self._state(child))
+            elif child.tag == "slot":
+                slots.append(self._slot(child))
             elif base in TRIGGER_KINDS:
                 value, opts = split_options(child.value, self.file, child.line.no)
                 if not value:
@@ -323,7 +327,24 @@ class _Parser:
             self._reactions(reaction_nodes),
             tuple(children),
             self._loc(node),
+            tuple(slots),
         )
+
+    def _slot(self, node: _Node) -> Slot:
+        name, opts = split_options(node.value, self.file, node.line.no)
+        entity = opts.get("entity")
+        if not name or not isinstance(entity, str) or not entity.startswith(("$", "@")):
+            raise ScSyntaxError(
+                self.file,
+                node.line.no,
+                "expected 'slot: name || entity = $Pattern or @entity, required = true, "
+                'prompt = "…"\'',
+            )
+        prompts = tuple(p.strip() for p in str(opts.get("prompt", "")).split("|") if p.strip())
+        required = opts.get("required", True) is True
+        if required and not prompts:
+            raise ScSyntaxError(self.file, node.line.no, f"expected a prompt for slot {name!r}")
+        return Slot(name, entity, required, prompts, self._loc(node))
 
     def _reactions(self, nodes: list[_Node]) -> tuple[Reaction, ...]:
         out: list[Reaction] = []

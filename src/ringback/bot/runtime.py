@@ -93,6 +93,16 @@ class CompiledTrigger:
 
 
 @dataclass(slots=True)
+class SlotFilling:
+    """A state waiting for its required slots."""
+
+    state: str
+    filled: dict[str, Any]  # slot name → value
+    asks: dict[str, int]  # slot name → times asked
+    parse_tree: dict[str, Any]  # the $parseTree of the request that entered the state
+
+
+@dataclass(slots=True)
 class Conversation:
     """One dialogue's state; the runtime mutates it request by request."""
 
@@ -109,6 +119,7 @@ class Conversation:
     buttons: dict[str, str] = field(default_factory=dict)  # pending button text → state
     timeout: tuple[str, float | None] | None = None  # pending timeout: (state, interval s)
     random_seed: int | None = None  # fixes the next request's random choices
+    slots: SlotFilling | None = None  # slot filling in progress
     http_mocks: list[dict[str, Any]] = field(default_factory=list)
     dialer: DialerRequests = field(default_factory=DialerRequests)  # folded $dialer calls
     errors: list[str] = field(default_factory=list)
@@ -134,6 +145,7 @@ class _Request:
     conv: Conversation
     now: datetime
     request: dict[str, Any]
+    text: str = ""
     temp: dict[str, Any] = field(default_factory=dict)
     parse_tree: dict[str, Any] = field(default_factory=dict)
     answers: list[str] = field(default_factory=list)
@@ -239,6 +251,16 @@ class Runtime:
                         )
                     except PatternSyntaxError as error:
                         raise ProjectError(str(error)) from None
+            for slot in node.state.slots:
+                try:
+                    self.matcher.add(
+                        ("slot", node.path, slot.name),
+                        f"* {slot.entity}::{slot.name} *",
+                        file=slot.loc.file,
+                        line=slot.loc.line,
+                    )
+                except PatternSyntaxError as error:
+                    raise ProjectError(str(error)) from None
             self._check_targets(node.path, node.state.reactions)
 
     def _check_targets(self, path: str, reactions: tuple[Reaction, ...]) -> None:
@@ -311,7 +333,7 @@ class Runtime:
         }
         if event:
             request["event"] = event
-        req = _Request(conv, now, request)
+        req = _Request(conv, now, request, text)
         self._run_request(req, text, event)
         turn = self._finish(req)
         if req.hung_up and event != "botHangup":
@@ -368,7 +390,7 @@ class Runtime:
             if "preMatch" in hooks:
                 self.engine.run_hooks("preMatch")
                 req.request = self.engine.eval("$request", file="<preMatch>", line=0) or {}
-                text = str(req.request.get("query", text))
+                text = req.text = str(req.request.get("query", text))
             chosen = self._select(req, text, event)
             if chosen is None:
                 log.info("no state handles %r in %s", event or text, conv.context)
@@ -482,24 +504,94 @@ class Runtime:
         if event is not None and event != "speechNotRecognized":
             found = self._event(scope, event)
             return (found, {**base_tree, "event": event}) if found else None
+        filling = conv.slots
+        if filling is not None and event is None:
+            # An answer that fills a missing slot resumes the slot state; one that fills none
+            # goes to whatever other trigger takes it, else the slot is asked again.
+            node = self.states[filling.state]
+            before = len(filling.filled)
+            self._fill(req, node, filling, text)
+            if len(filling.filled) > before:
+                return filling.state, filling.parse_tree
+            chosen = self._trigger(req, scope, text)
+            if chosen is not None:
+                conv.slots = None
+                return chosen
+            return filling.state, filling.parse_tree
         if event is None:
-            button = conv.buttons.get(text.strip().lower())
-            if button:
-                return button, base_tree
-            matches = self.matcher.match(text, scope.keys(), self._entity_ctx(req))
-            best = _best(matches, scope)
-            if best is not None:
-                trigger, tree = best
-                return self.triggers[trigger].target, {"text": text, **tree}
-            example = self._example(scope, text)
-            if example is not None:
-                return example, base_tree
+            chosen = self._trigger(req, scope, text)
+            if chosen is not None:
+                return chosen
         else:
             found = self._event(scope, event)
             if found:
                 return found, {**base_tree, "event": event}
         found = self._event(scope, "noMatch")
         return (found, base_tree) if found else None
+
+    def _trigger(
+        self, req: _Request, scope: dict[int, int], text: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A button, a pattern, then an example phrase (intents never: no classifier)."""
+        base_tree: dict[str, Any] = {"text": text, "words": text.split()}
+        button = req.conv.buttons.get(text.strip().lower())
+        if button:
+            return button, base_tree
+        matches = self.matcher.match(text, scope.keys(), self._entity_ctx(req))
+        best = _best(matches, scope)
+        if best is not None:
+            trigger, tree = best
+            return self.triggers[trigger].target, {"text": text, **tree}
+        example = self._example(scope, text)
+        return (example, base_tree) if example is not None else None
+
+    # --- slot filling -----------------------------------------------------------------------
+
+    def _fill(self, req: _Request, node: StateNode, filling: SlotFilling, text: str) -> None:
+        """Fill the state's missing slots from what ``text`` holds."""
+        keys = [
+            ("slot", node.path, s.name) for s in node.state.slots if s.name not in filling.filled
+        ]
+        if not keys or not text.strip():
+            return
+        for m in self.matcher.match(text, keys, self._entity_ctx(req)):
+            name = m.key[2]
+            if name not in filling.filled and f"_{name}" in m.parse_tree:
+                filling.filled[name] = m.parse_tree[f"_{name}"]
+
+    def _slots_ready(self, req: _Request, node: StateNode) -> bool:
+        """Fill the slots of ``node``; ask the first missing required one (False) or put the
+        values in ``$parseTree._<slot>`` (True)."""
+        conv = req.conv
+        filling = conv.slots
+        if filling is None or filling.state != node.path:
+            filling = SlotFilling(node.path, {}, {}, dict(req.parse_tree))
+            self._fill(req, node, filling, req.text)
+        missing = next(
+            (s for s in node.state.slots if s.required and s.name not in filling.filled), None
+        )
+        if missing is not None:
+            asked = filling.asks.get(missing.name, 0)
+            filling.asks[missing.name] = asked + 1
+            prompt = self._text(missing.prompts[min(asked, len(missing.prompts) - 1)], missing.loc)
+            self.engine.exec(
+                f"$reactions.answer({json.dumps(prompt)})",
+                file=missing.loc.file,
+                line=missing.loc.line,
+            )
+            conv.slots = filling
+            return False
+        conv.slots = None
+        req.parse_tree = {
+            **filling.parse_tree,
+            **{f"_{name}": value for name, value in filling.filled.items()},
+        }
+        self.engine.exec(
+            f"$parseTree = {json.dumps(req.parse_tree)}; $context.parseTree = $parseTree;",
+            file="<slots>",
+            line=0,
+        )
+        return True
 
     def _entity_ctx(self, req: _Request) -> EntityContext:
         return EntityContext(req.now, req.conv.tz, self.project.language)
@@ -544,6 +636,9 @@ class Runtime:
                 req.errors.append(message)
                 raise _Abort
             self._arrive(req, node)
+            if node.state.slots and not self._slots_ready(req, node):
+                self._end(req)
+                return
             jump = self._run(req, node, node.state.reactions)
             if jump is not None:
                 path, loc = jump

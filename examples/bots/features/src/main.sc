@@ -172,6 +172,11 @@ theme: /
         script:
             $session.closed = true;
 
+    state: Reserve
+        q!: * (reserve/book) *
+        slot: people || entity = $Number, required = true, prompt = "For how many people?"
+        a: A table for {{ $parseTree._people }} is booked.
+
     state: Bye
         q!: * (bye/goodbye) *
         a: Goodbye!
