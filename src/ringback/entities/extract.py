@@ -195,7 +195,7 @@ def parse(
     for tok, span in _winners(_candidates(chart, tokens, wanted, latent)):
         v = tok.value
         if isinstance(v, Time):
-            with budget():
+            with budget(300):  # the extra "values" are a courtesy: never walk far for them
                 value = _time_value(ctx, v, span)
         elif isinstance(v, Duration):
             value = duration_value(v)

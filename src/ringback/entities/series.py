@@ -27,7 +27,7 @@ from ringback.entities.grain import Grain, add, round_down
 MAX_WALK = 500
 # Steps one evaluation may take: nested intersections of incompatible series ("7:30 PM on Fri,
 # Sep 20" tries Fridays that are 20ths inside evenings …) stop here instead of walking for ages.
-STEP_BUDGET = 3000
+STEP_BUDGET = 1000
 _budget: ContextVar[list[int]] = ContextVar("series_budget")
 
 
