@@ -47,7 +47,6 @@ class Dim:
     test: Callable[[Any], bool] | None = None
 
 
-Item = "re.Pattern[str] | Dim"
 Produce = Callable[..., Any]
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from ringback.entities import calendars as K
 from ringback.entities import series as S
-from ringback.entities.engine import Context, Rule, rule
+from ringback.entities.engine import Rule, rule
 from ringback.entities.grain import Grain
 from ringback.entities.timevalue import Time
 
@@ -265,6 +265,3 @@ def en_holiday_rules() -> list[Rule]:
 
 def ru_holiday_rules() -> list[Rule]:
     return _rules(RU_DAYS, {})
-
-
-__all__ = ["Context", "easter", "en_holiday_rules", "orthodox_easter", "ru_holiday_rules"]

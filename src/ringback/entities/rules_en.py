@@ -1,5 +1,6 @@
-# ruff: noqa: E501  -- grammar rules read best one per line
 """The English time and duration grammar (after Duckling's ``Time/EN/Rules.hs``)."""
+
+# ruff: noqa: E501  -- grammar rules read best one per line
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ from ringback.entities.timehelpers import (
     closed,
     cycle_part,
     date,
+    day_part,
     daypart,
     dow,
+    duration_from,
+    fix_inter,
+    fixed_time,
     for_duration,
     form,
     in_dur,
@@ -38,6 +43,7 @@ from ringback.entities.timehelpers import (
     span_of,
     time,
     tod,
+    week_rest,
     with_minutes,
     with_zone,
     year_of,
@@ -47,7 +53,6 @@ from ringback.entities.timevalue import (
     Time,
     at,
     cycle_nth,
-    fixed,
     nth,
     open_interval,
     resolve,
@@ -179,9 +184,9 @@ def time_rules() -> list[Rule]:
              lambda c, o, _: Time(S.quarter(_n(o)), Grain.quarter, form="quarter")))  # fmt: skip
     add(rule("the ordinal quarter", "time", [r"the", form("quarter")], lambda c, _, t: t.value))
     add(rule("quarter of year", "time", [form("quarter"), r"(of )?", form("year", "ym")],
-             lambda c, q, _, y: _fix_inter(c, q.value, y.value)))  # fmt: skip
+             lambda c, q, _, y: fix_inter(c, q.value, y.value)))  # fmt: skip
     add(rule("quarter year", "time", [form("quarter"), form("year", "ym")],
-             lambda c, q, y: _fix_inter(c, q.value, y.value)))  # fmt: skip
+             lambda c, q, y: fix_inter(c, q.value, y.value)))  # fmt: skip
 
     # --- years
     add(rule("year latent", "time", [integer(1000, 2100, digits=True)],
@@ -230,19 +235,19 @@ def time_rules() -> list[Rule]:
         )
     )
     add(rule("date year", "time", [form("date"), r",?", form("year")],
-             lambda c, d, _, y: _fix_inter(c, y.value, d.value)))  # fmt: skip
+             lambda c, d, _, y: fix_inter(c, y.value, d.value)))  # fmt: skip
     add(rule("date yy", "time", [form("date"), r"(\d{2})(?!\d)"],
-             lambda c, d, y: _fix_inter(c, Time(S.year(year_of(int(y.group(1)))), Grain.year), d.value)))  # fmt: skip
+             lambda c, d, y: fix_inter(c, Time(S.year(year_of(int(y.group(1)))), Grain.year), d.value)))  # fmt: skip
     add(rule("month year", "time", [form("month"), r",?", form("year")],
-             lambda c, m, _, y: _fix_inter(c, y.value, m.value)))  # fmt: skip
+             lambda c, m, _, y: fix_inter(c, y.value, m.value)))  # fmt: skip
     add(rule("ordinal dom latent", "time", [r"(the |on )?", ordinal()],
              lambda c, m, o: Time(S.day_of_month(_n(o)), Grain.day, latent="the" not in m.group(0).lower() or "on" in m.group(0).lower(), form="dom")))  # fmt: skip
     add(rule("the dom", "time", [r"the", dom],
              lambda c, _, d: Time(S.day_of_month(_n(d)), Grain.day, latent=True, form="dom")))  # fmt: skip
     add(rule("dom of cycle", "time", [Dim("time", lambda t: t.form == "dom"), r"(day )?of", form("fixed", "cycle")],
-             lambda c, d, _, m: _fix_inter(c, m.value, replace(d.value, latent=False))))  # fmt: skip
+             lambda c, d, _, m: fix_inter(c, m.value, replace(d.value, latent=False))))  # fmt: skip
     add(rule("num of cycle", "time", [dom, r"(day )?of", form("fixed", "cycle")],
-             lambda c, d, _, m: _fix_inter(c, m.value, Time(S.day_of_month(_n(d)), Grain.day))))  # fmt: skip
+             lambda c, d, _, m: fix_inter(c, m.value, Time(S.day_of_month(_n(d)), Grain.day))))  # fmt: skip
     add(rule("ides", "time", [r"(the )?ides of", form("month")],
              lambda c, _, m: _md(m, None, 13 if _month_no(m.value) not in (3, 5, 7, 10) else 15)))  # fmt: skip
     add(rule("ordinal dow of time", "time", [r"(the )?", ordinal(1, 5), form("dow"), r"(of|in)", time(_of_ok)],
@@ -375,8 +380,8 @@ def time_rules() -> list[Rule]:
             lambda c, _: Time(S.seasons(), Grain.day, latent=True, form="season", interval=True),
         )
     )
-    add(rule("all week", "time", [r"(all|the whole) week"], lambda c, _: _week_rest(c, False)))
-    add(rule("the week", "time", [r"the week"], lambda c, _: _week_rest(c, True)))
+    add(rule("all week", "time", [r"(all|the whole) week"], lambda c, _: week_rest(c, False)))
+    add(rule("the week", "time", [r"the week"], lambda c, _: week_rest(c, True)))
     add(rule("morning", "time", [r"mornings?"], lambda c, _: daypart(0, 12)))
     add(rule("afternoon", "time", [r"after ?noons?(ish)?"], lambda c, _: daypart(12, 19)))
     add(rule("evening", "time", [r"evenings?|nights?"], lambda c, _: daypart(18, 24)))
@@ -410,9 +415,9 @@ def time_rules() -> list[Rule]:
     add(
         rule("this daypart", "time", [r"this", form("daypart")], lambda c, _, t: _today(c, t.value))
     )
-    add(rule("last night", "time", [r"last night"], lambda c, _: _day_part(c, -1, 18, 24)))
+    add(rule("last night", "time", [r"last night"], lambda c, _: day_part(c, -1, 18, 24)))
     add(rule("tod tonight", "time", [TOD_ANY, r"tonight|tonite|this evening"],
-             lambda c, t, _: _fix_inter(c, _today_part(c, 18, 24), replace(t.value, latent=False))))  # fmt: skip
+             lambda c, t, _: fix_inter(c, _today_part(c, 18, 24), replace(t.value, latent=False))))  # fmt: skip
     add(
         rule(
             "daypart of time",
@@ -493,13 +498,13 @@ def time_rules() -> list[Rule]:
         )
     )
     add(rule("duration after time", "time", [DURATION, r"(after|from)", time(nonlatent)],
-             lambda c, d, _, t: _dur_from(c, t.value, d.value, 1)))  # fmt: skip
+             lambda c, d, _, t: duration_from(c, t.value, d.value, 1)))  # fmt: skip
     add(rule("duration before time", "time", [DURATION, r"before", time(nonlatent)],
-             lambda c, d, _, t: _dur_from(c, t.value, d.value, -1)))  # fmt: skip
+             lambda c, d, _, t: duration_from(c, t.value, d.value, -1)))  # fmt: skip
     add(rule("time in duration", "time", [form("holiday", "fixed", "dow"), r"in", DURATION],
              lambda c, t, _, d: _near(c, t.value, in_dur(c, d.value))))  # fmt: skip
     add(rule("holiday year", "time", [form("holiday"), r"(of |in )?", form("year", "fixed")],
-             lambda c, h, _, y: _fix_inter(c, y.value, h.value)))  # fmt: skip
+             lambda c, h, _, y: fix_inter(c, y.value, h.value)))  # fmt: skip
     add(rule("time duration ago", "time", [form("holiday", "fixed", "dow"), Dim("time", lambda t: t.form == "shifted")],
              lambda c, t, s: _near(c, t.value, s.value)))  # fmt: skip
     add(rule("within duration", "time", [r"within", DURATION],
@@ -603,21 +608,13 @@ def _week_word(m: re.Match[str]) -> Time:
 
 
 def _in_week(ctx: Context, d: Time, n: int) -> Time | None:
-    return _fix_inter(ctx, cycle_nth(ctx, Grain.week, n), d)
+    return fix_inter(ctx, cycle_nth(ctx, Grain.week, n), d)
 
 
 def _dow_of(d: Token, week: Token) -> Time | None:
     if week.value.grain != Grain.week:
         return None
     return replace(inter(None, week, d), form="fixed")  # type: ignore[arg-type]
-
-
-def _fix_inter(ctx: Context, a: Time, b: Time) -> Time | None:
-    t = inter(ctx, Token("time", 0, 0, a, 1, "", ()), Token("time", 0, 0, b, 1, "", ()))
-    if t is None:
-        return None
-    return replace(t, form="fixed" if a.form in ("fixed", "cycle", "year") else "date"
-                   if t.grain == Grain.day else t.form)  # fmt: skip
 
 
 def _month_no(t: Time) -> int:
@@ -657,30 +654,17 @@ def _week_of(ctx: Context, t: Time) -> Time | None:
 
 
 def _today(ctx: Context, part: Time) -> Time | None:
-    return _fix_inter(ctx, cycle_nth(ctx, Grain.day, 0), part)
+    return fix_inter(ctx, cycle_nth(ctx, Grain.day, 0), part)
 
 
 def _today_part(ctx: Context, a: float, b: float) -> Time | None:
-    return _day_part(ctx, 0, a, b)
-
-
-def _day_part(ctx: Context, n: int, a: float, b: float) -> Time | None:
-    t = _fix_inter(ctx, cycle_nth(ctx, Grain.day, n), daypart(a, b, latent=False))
-    return None if t is None else replace(t, form="intersect")
-
-
-def _dur_from(ctx: Context, t: Time, d: Duration, sign: int) -> Time | None:
-    """ "3 days after Easter", "15 minutes from 1pm": the finer of the two grains."""
-    s = span_of(t, ctx)
-    if s is None:
-        return None
-    return at(shift(ctx, s.start, d, sign), min(s.grain, d.exact().grain), holiday=None)
+    return day_part(ctx, 0, a, b)
 
 
 def _in_days_at(ctx: Context, d: Duration, t: Time) -> Time | None:
     """ "in 7 days at 5pm": that day (or month, for years) at that time."""
     g = max(finer(d.exact().grain), Grain.day)
-    return _fix_inter(ctx, at(shift(ctx, ctx.ref, d), g), t)
+    return fix_inter(ctx, at(shift(ctx, ctx.ref, d), g), t)
 
 
 def _ampm(t: Time, m: re.Match[str]) -> Time | None:
@@ -690,25 +674,17 @@ def _ampm(t: Time, m: re.Match[str]) -> Time | None:
     return ampm(t, m.group(2).lower() == "p")
 
 
-def _week_rest(ctx: Context, latent: bool) -> Time:
-    """ "all week": Monday to Saturday night; "the week": today to then (Duckling)."""
-    monday = S.round_down(ctx.ref, Grain.week)
-    start = S.round_down(ctx.ref, Grain.day) if latent else monday
-    span = S.Span(start, monday + S.timedelta(days=6), Grain.day, True)
-    return Time(S.Fixed(span), Grain.day, latent=latent, form="interval", interval=True)
-
-
 def _near(ctx: Context, t: Time, target: Time) -> Time | None:
     """ "thanksgiving in 3 years", "easter 3 months ago": the one in the year aimed at."""
     s = span_of(target, ctx)
     if s is None:
         return None
     year = S.year(s.start.year)
-    return _fix_inter(ctx, Time(year, Grain.year), t)
+    return fix_inter(ctx, Time(year, Grain.year), t)
 
 
 def _dd_month(ctx: Context, d: Token, b: Token) -> Time | None:
-    start = _fix_inter(
+    start = fix_inter(
         ctx, replace(b.value, pred=S.Intersect(b.value.pred, S.day_of_month(_n(d)))), b.value
     )
     m = next(b.value.pred.forward(ctx.ref), None)
@@ -730,10 +706,6 @@ def _md_range(ctx: Context, a: Token, d: Token) -> Time | None:
     return between(
         ctx, Token("time", 0, 0, fixed_time(s), 1, "", ()), Token("time", 0, 0, end, 1, "", ())
     )
-
-
-def fixed_time(s: S.Span) -> Time:
-    return Time(fixed(s), s.grain, form="fixed")
 
 
 def _cycle_part_m(ctx: Context, m: re.Match[str], g: Grain, n: int) -> Time | None:

@@ -17,7 +17,6 @@ from ringback.entities import series as S
 from ringback.entities.engine import Context, Dim, Rule, Token, rule
 from ringback.entities.grain import Grain
 from ringback.entities.holidays import ru_holiday_rules
-from ringback.entities.rules_en import _day_part, _dur_from, _fix_inter, _week_rest, fixed_time
 from ringback.entities.timehelpers import (
     DURATION,
     TOD_ANY,
@@ -25,8 +24,12 @@ from ringback.entities.timehelpers import (
     by,
     closed,
     date,
+    day_part,
     daypart,
     dow,
+    duration_from,
+    fix_inter,
+    fixed_time,
     form,
     in_dur,
     inter,
@@ -36,6 +39,7 @@ from ringback.entities.timehelpers import (
     now,
     ordinal,
     tod,
+    week_rest,
     with_minutes,
     with_zone,
     year_of,
@@ -227,9 +231,7 @@ def time_rules() -> list[Rule]:
             "dow of week",
             "time",
             [form("dow"), form("cycle")],
-            lambda c, d, w: (
-                _fix_inter(c, w.value, d.value) if w.value.grain == Grain.week else None
-            ),
+            lambda c, d, w: fix_inter(c, w.value, d.value) if w.value.grain == Grain.week else None,
         )
     )
     add(
@@ -245,7 +247,7 @@ def time_rules() -> list[Rule]:
             "quarter year",
             "time",
             [form("quarter"), form("year")],
-            lambda c, q, y: _fix_inter(c, y.value, q.value),
+            lambda c, q, y: fix_inter(c, y.value, q.value),
         )
     )
     add(
@@ -302,7 +304,7 @@ def time_rules() -> list[Rule]:
             "date year",
             "time",
             [form("date"), form("year")],
-            lambda c, d, y: _fix_inter(c, y.value, d.value),
+            lambda c, d, y: fix_inter(c, y.value, d.value),
         )
     )
     add(
@@ -334,7 +336,7 @@ def time_rules() -> list[Rule]:
             "dow, date",
             "time",
             [form("dow"), r",?", form("date", "fixed")],
-            lambda c, d, _, t: _fix_inter(c, t.value, d.value),
+            lambda c, d, _, t: fix_inter(c, t.value, d.value),
         )
     )
 
@@ -447,7 +449,7 @@ def time_rules() -> list[Rule]:
             lambda c, _: nth(_weekend(), c, 0),
         )
     )
-    add(rule("сегодня вечером", "time", [r"сегодня вечером"], lambda c, _: _day_part(c, 0, 18, 24)))
+    add(rule("сегодня вечером", "time", [r"сегодня вечером"], lambda c, _: day_part(c, 0, 18, 24)))
     add(
         rule(
             "day daypart",
@@ -469,7 +471,7 @@ def time_rules() -> list[Rule]:
     )
     add(
         rule(
-            "эта неделя", "time", [r"(эта|этой|эту) недел[яеюи]"], lambda c, _: _week_rest(c, False)
+            "эта неделя", "time", [r"(эта|этой|эту) недел[яеюи]"], lambda c, _: week_rest(c, False)
         )
     )
 
@@ -518,7 +520,7 @@ def time_rules() -> list[Rule]:
             "duration после",
             "time",
             [DURATION, r"после", ok],
-            lambda c, d, _, t: _dur_from(c, t.value, d.value, 1),
+            lambda c, d, _, t: duration_from(c, t.value, d.value, 1),
         )
     )
 
@@ -586,7 +588,7 @@ def _range(ctx: Context, a: Time, b: Time) -> Time | None:
     """ "с 14.10. по 15.10.2018": a start without a year takes the end's year."""
     end = resolve(b, ctx.ref)
     if a.form == "date" and end is not None and b.form in ("date", "fixed"):
-        in_year = _fix_inter(ctx, Time(S.year(end.start.year), Grain.year), a)
+        in_year = fix_inter(ctx, Time(S.year(end.start.year), Grain.year), a)
         start = None if in_year is None else resolve(in_year, ctx.ref)
         if in_year is not None and start is not None and start.start <= end.start:
             a = in_year
@@ -606,7 +608,7 @@ def _ampm(t: Time, word: str, ctx: Context | None = None) -> Time | None:
         return t if word not in ("утра", "ночи") else None
     out = ampm(t, word not in ("утра", "ночи"))
     if out is not None and ctx is not None and word == "утра":
-        return _fix_inter(ctx, nth(daypart(0, 12), ctx, 0) or out, out)
+        return fix_inter(ctx, nth(daypart(0, 12), ctx, 0) or out, out)
     return out
 
 

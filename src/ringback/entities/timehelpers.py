@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,8 +13,10 @@ from ringback.entities.series import Fixed, Span
 from ringback.entities.timevalue import (
     Duration,
     Number,
-    Ordinal,
     Time,
+    at,
+    cycle_nth,
+    fixed,
     in_duration,
     intersect,
     interval,
@@ -62,7 +63,6 @@ def form(*forms: str, latent: bool | None = None) -> Dim:
     return Dim("time", ok)
 
 
-TOD = form("tod")
 TOD_ANY = Dim("time", lambda t: t.form == "tod")
 DURATION = Dim("duration")
 
@@ -248,25 +248,8 @@ def between(ctx: Context, a: Token, b: Token, closed: bool = True) -> Time | Non
     return interval(ctx, a.value, b.value, closed)
 
 
-def duration_of(n: float, grain: Grain) -> Duration:
-    return Duration(n, grain)
-
-
 def in_dur(ctx: Context, d: Duration, sign: int = 1) -> Time:
     return in_duration(ctx, d, sign)
-
-
-def grain_word(m: re.Match[str], table: dict[str, Grain]) -> Grain:
-    word = m.group(0).lower()
-    for pattern, g in table.items():
-        if re.fullmatch(pattern, word):
-            return g
-    raise KeyError(word)
-
-
-def ord_value(t: Token) -> int:
-    v = t.value
-    return int(v.value) if isinstance(v, Ordinal | Number) else int(v)
 
 
 def closed(ctx: Context, a: Time, b: Time) -> Time | None:
@@ -280,3 +263,36 @@ def closed(ctx: Context, a: Time, b: Time) -> Time | None:
         return None
     t = interval(ctx, a, b)
     return None if t is None else replace(t, latent=a.latent and b.latent)
+
+
+def fix_inter(ctx: Context, a: Time, b: Time) -> Time | None:
+    t = inter(ctx, Token("time", 0, 0, a, 1, "", ()), Token("time", 0, 0, b, 1, "", ()))
+    if t is None:
+        return None
+    return replace(t, form="fixed" if a.form in ("fixed", "cycle", "year") else "date"
+                   if t.grain == Grain.day else t.form)  # fmt: skip
+
+
+def day_part(ctx: Context, n: int, a: float, b: float) -> Time | None:
+    t = fix_inter(ctx, cycle_nth(ctx, Grain.day, n), daypart(a, b, latent=False))
+    return None if t is None else replace(t, form="intersect")
+
+
+def duration_from(ctx: Context, t: Time, d: Duration, sign: int) -> Time | None:
+    """ "3 days after Easter", "15 minutes from 1pm": the finer of the two grains."""
+    s = span_of(t, ctx)
+    if s is None:
+        return None
+    return at(shift(ctx, s.start, d, sign), min(s.grain, d.exact().grain), holiday=None)
+
+
+def week_rest(ctx: Context, latent: bool) -> Time:
+    """ "all week": Monday to Saturday night; "the week": today to then (Duckling)."""
+    monday = S.round_down(ctx.ref, Grain.week)
+    start = S.round_down(ctx.ref, Grain.day) if latent else monday
+    span = S.Span(start, monday + S.timedelta(days=6), Grain.day, True)
+    return Time(S.Fixed(span), Grain.day, latent=latent, form="interval", interval=True)
+
+
+def fixed_time(s: S.Span) -> Time:
+    return Time(fixed(s), s.grain, form="fixed")

@@ -156,13 +156,6 @@ def in_duration(ctx: Context, d: Duration, sign: int = 1) -> Time:
     return at(shift(ctx, ctx.ref, d, sign), g, form="shifted")
 
 
-def span_between(a: Span, b: Span, closed: bool) -> Span | None:
-    end = b.end if closed else b.start
-    if end <= a.start:
-        return None
-    return Span(a.start, end, a.grain, True)
-
-
 def interval(ctx: Context, a: Time, b: Time, closed: bool = True) -> Time | None:
     """From the first ``a`` to the first ``b`` after it (July 13-15, 9:30 - 11:00)."""
     if a.direction or b.direction:
