@@ -23,16 +23,18 @@ refuse anything else, should a future change break the protocol.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import JSON, Connection, bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
@@ -54,6 +56,7 @@ from ringback.store.base import (
     TimeFilter,
 )
 from ringback.store.dialects import json_serializer as encode
+from ringback.store.driver import Driver
 from ringback.store.schema import (
     IN_FLIGHT_SQL,
     SCHEDULABLE_SQL,
@@ -113,8 +116,8 @@ DUE_ORDER = (
 )
 
 
-def _due_key(row: Row[Any]) -> tuple[int, int, int, int, int]:
-    return (row.priority, 0 if row.custom else 1, row.closes_at, row.due_at, row.id)
+def _due_key(job: Mapping[str, Any]) -> tuple[int, int, int, int, int]:
+    return (job["priority"], 0 if job["custom"] else 1, job["closes_at"], job["due_at"], job["id"])
 
 
 def _campaign(row: Row[Any]) -> CampaignRecord:
@@ -131,34 +134,36 @@ def _campaign(row: Row[Any]) -> CampaignRecord:
     )
 
 
-def _job(row: Row[Any]) -> CallJobRecord:
+def _job(row: Row[Any] | Mapping[str, Any]) -> CallJobRecord:
+    """A job from a SQLAlchemy row or from a driver row (a dict, see :mod:`.driver`)."""
+    m: Mapping[str, Any] = row._mapping if isinstance(row, Row) else row
     return CallJobRecord(
-        id=row.id,
-        campaign_id=row.campaign_id,
-        number_id=row.number_id,
-        phone=row.phone,
-        redial_number=row.redial_number,
-        policy=dict(row.policy),
-        status=row.status,
-        attempts_count=row.attempts_count,
-        due_at=from_ms(row.due_at),
-        closes_at=from_ms(row.closes_at),
-        priority=row.priority,
-        custom=bool(row.custom),
-        created_at=_at(row.created_at),
-        finished_at=from_ms(row.finished_at),
-        last_attempt_end=from_ms(row.last_attempt_end),
-        call_duration=row.call_duration,
-        call_result=row.call_result,
-        call_result_payload=row.call_result_payload,
-        report_data=dict(row.report_data),
-        tag_name=row.tag_name,
-        tag_payload=row.tag_payload,
-        zone=row.zone,
-        zone_source=row.zone_source,
-        gmt_zone=row.gmt_zone,
-        payload=dict(row.payload),
-        cancel_requested=bool(row.cancel_requested),
+        id=m["id"],
+        campaign_id=m["campaign_id"],
+        number_id=m["number_id"],
+        phone=m["phone"],
+        redial_number=m["redial_number"],
+        policy=dict(m["policy"]),
+        status=m["status"],
+        attempts_count=m["attempts_count"],
+        due_at=from_ms(m["due_at"]),
+        closes_at=from_ms(m["closes_at"]),
+        priority=m["priority"],
+        custom=bool(m["custom"]),
+        created_at=_at(m["created_at"]),
+        finished_at=from_ms(m["finished_at"]),
+        last_attempt_end=from_ms(m["last_attempt_end"]),
+        call_duration=m["call_duration"],
+        call_result=m["call_result"],
+        call_result_payload=m["call_result_payload"],
+        report_data=dict(m["report_data"]),
+        tag_name=m["tag_name"],
+        tag_payload=m["tag_payload"],
+        zone=m["zone"],
+        zone_source=m["zone_source"],
+        gmt_zone=m["gmt_zone"],
+        payload=dict(m["payload"]),
+        cancel_requested=bool(m["cancel_requested"]),
     )
 
 
@@ -219,7 +224,7 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = dialects.make_engine(url)
-        self._sqlite = dialects.is_sqlite(self.engine)
+        self._driver = Driver(self.engine)
         # An in-memory SQLite database is one shared connection: one transaction at a time.
         self._lock: AbstractContextManager[Any] = (
             threading.RLock() if dialects.is_in_memory(self.engine) else nullcontext()
@@ -494,89 +499,65 @@ class SqlStore:
         now_ms = to_ms(now)
         lease_ms = to_ms(now + lease)
 
-        def work(conn: Connection) -> list[Claim]:
-            campaign = conn.execute(
-                select(campaigns.c.status, campaigns.c.settings)
-                .where(campaigns.c.id == campaign_id)
-                .with_for_update()
-            ).first()
-            if campaign is None or campaign.status not in DIALLING_CAMPAIGN_STATUSES:
+        def work(conn: Connection) -> list[tuple[dict[str, Any], int, int]]:
+            run = self._driver.rows
+            found = run(conn, _LOCK_CAMPAIGN, {"b_campaign": campaign_id})
+            if not found or found[0]["status"] not in DIALLING_CAMPAIGN_STATUSES:
                 return []
-            free = _free_lines(
-                int(campaign.settings.get("maxSimultaneousCalls", 1)),
-                set(conn.execute(_BUSY_LINES, {"b_campaign": campaign_id}).scalars()),
-                limit,
-            )
+            campaign = found[0]
+            busy = {row["line"] for row in run(conn, _BUSY_LINES, {"b_campaign": campaign_id})}
+            lines = int(campaign["settings"].get("maxSimultaneousCalls", 1))
+            free = _free_lines(lines, busy, limit)
             if not free:
                 return []
-            jobs = sorted(
-                conn.execute(
-                    _CLAIM, {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
-                ),
-                key=_due_key,
-            )
+            claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
+            jobs = sorted(run(conn, _CLAIM, claim), key=_due_key)
             if not jobs:
                 return []
-            new_attempts = [
-                {
-                    "call_job_id": job.id,
-                    "campaign_id": campaign_id,
-                    "phone": job.phone,
-                    "redial_number": job.redial_number,
-                    "attempt_number": job.attempts_count,
-                    "worker": worker,
-                    "line": line,
-                    "started_at": now_ms,
-                    "lease_until": lease_ms,
-                    "zone": job.zone,
-                    "zone_source": job.zone_source,
-                    "call_duration": 0,
-                    "report_data": {},
-                    "transcript": [],
+            values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
+            for i, (job, line) in enumerate(zip(jobs, free, strict=False)):
+                values |= {
+                    f"j{i}": job["id"],
+                    f"p{i}": job["phone"],
+                    f"r{i}": job["redial_number"],
+                    f"n{i}": job["attempts_count"],
+                    f"ln{i}": line,
+                    f"z{i}": job["zone"],
+                    f"zs{i}": job["zone_source"],
                 }
-                for job, line in zip(jobs, free, strict=False)
-            ]
-            # One multi-row INSERT; RETURNING comes back in no set order, hence the job ids.
-            inserted = conn.execute(
-                insert(attempts)
-                .values(new_attempts)
-                .returning(attempts.c.call_job_id, attempts.c.id)
-            )
-            attempt_ids: dict[int, int] = {row.call_job_id: row.id for row in inserted}
-            if campaign.status != "inProgress":
-                conn.execute(
-                    update(campaigns)
-                    .where(campaigns.c.id == campaign_id)
-                    .values(
-                        status="inProgress",
-                        started_at=func.coalesce(campaigns.c.started_at, now_ms),
-                        updated_at=now_ms,
-                    )
-                )
-            return [
-                Claim(
-                    attempt=AttemptRecord(
-                        id=attempt_ids[job.id],
-                        call_job_id=job.id,
-                        campaign_id=campaign_id,
-                        phone=job.phone,
-                        redial_number=job.redial_number,
-                        attempt_number=job.attempts_count,
-                        worker=worker,
-                        line=values["line"],
-                        started_at=now,
-                        lease_until=_at(lease_ms),
-                        finished_at=None,
-                        outcome=None,
-                        zone=job.zone,
-                        zone_source=job.zone_source,
-                    ),
-                    job=_job(job),
-                )
-                for job, values in zip(jobs, new_attempts, strict=True)
-            ]
+            # RETURNING rows may come back in any order, hence the job ids.
+            ids = {
+                row["call_job_id"]: row["id"]
+                for row in run(conn, _insert_attempts(len(jobs)), values)
+            }
+            if campaign["status"] != "inProgress":
+                run(conn, _START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
+            return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
 
-        return self._run(work)
+        # Records are built after the commit: on SQLite, time in the transaction is time
+        # every other process waits for the write lock.
+        return [
+            Claim(
+                attempt=AttemptRecord(
+                    id=attempt_id,
+                    call_job_id=job["id"],
+                    campaign_id=campaign_id,
+                    phone=job["phone"],
+                    redial_number=job["redial_number"],
+                    attempt_number=job["attempts_count"],
+                    worker=worker,
+                    line=line,
+                    started_at=now,
+                    lease_until=_at(lease_ms),
+                    finished_at=None,
+                    outcome=None,
+                    zone=job["zone"],
+                    zone_source=job["zone_source"],
+                ),
+                job=_job(job),
+            )
+            for job, attempt_id, line in self._run(work)
+        ]
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
         def work(conn: Connection) -> None:
@@ -596,72 +577,59 @@ class SqlStore:
     def finish_attempt(self, result: AttemptResult) -> bool:
         ended = to_ms(result.finished_at)
         nxt = result.next
+        attempt_key = {"b_attempt": result.attempt_id, "b_worker": result.worker}
 
         def work(conn: Connection) -> bool:
             # Locks the attempt (PostgreSQL), so the reaper cannot take it half-way.
-            current = conn.execute(
-                select(
-                    attempts.c.call_job_id,
-                    attempts.c.campaign_id,
-                    attempts.c.phone,
-                    call_jobs.c.cancel_requested,
-                    call_jobs.c.report_data,
-                    call_jobs.c.number_id,
-                    call_jobs.c.payload,
-                    call_jobs.c.gmt_zone,
-                    campaigns.c.status.label("campaign_status"),
-                )
-                .select_from(
-                    attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
-                        campaigns, campaigns.c.id == attempts.c.campaign_id
-                    )
-                )
-                .where(
-                    attempts.c.id == result.attempt_id,
-                    attempts.c.worker == result.worker,
-                    attempts.c.finished_at.is_(None),
-                )
-                .with_for_update(of=attempts)
-            ).first()
-            if current is None:
+            found = self._driver.rows(conn, _FINISH_CURRENT, attempt_key)
+            if not found:
                 return False
+            current = SimpleNamespace(**found[0])
             status = _settle(nxt.status, current.cancel_requested, current.campaign_status)
             going_on = status in SCHEDULABLE_STATUSES
-            finished_at = None if going_on else (opt_ms(nxt.finished_at) or ended)
-            if status != nxt.status:
-                finished_at = ended
-            conn.execute(
-                update(attempts)
-                .where(attempts.c.id == result.attempt_id)
-                .values(
-                    finished_at=ended,
-                    outcome=result.outcome,
-                    job_status=status,
-                    call_result=result.call_result,
-                    call_duration=result.call_duration,
-                    report_data=result.report_data,
-                    tag_name=result.tag_name,
-                    tag_payload=result.tag_payload,
-                    transcript=result.transcript,
-                )
+            if going_on:
+                finished_at = None
+            elif status != nxt.status:
+                finished_at = ended  # settled here: the series ends with this call
+            else:
+                finished_at = opt_ms(nxt.finished_at) or ended
+            has_result = result.call_result is not None
+            has_tag = result.tag_name is not None
+            self._driver.run(
+                conn,
+                _FINISH_ATTEMPT,
+                {
+                    "b_attempt": result.attempt_id,
+                    "b_ended": ended,
+                    "b_outcome": result.outcome,
+                    "b_job_status": status,
+                    "b_call_result": result.call_result,
+                    "b_duration": result.call_duration,
+                    "b_report": encode(result.report_data),
+                    "b_tag": result.tag_name,
+                    "b_tag_payload": encode(result.tag_payload),
+                    "b_transcript": encode(result.transcript),
+                },
             )
-            job_values: dict[str, Any] = {
-                "status": status,
-                "due_at": opt_ms(nxt.due_at) if going_on else None,
-                "closes_at": opt_ms(nxt.closes_at) if going_on else None,
-                "finished_at": finished_at,
-                "last_attempt_end": ended,
-                "call_duration": call_jobs.c.call_duration + result.call_duration,
-                "report_data": {**current.report_data, **result.report_data},
-            }
-            if result.call_result is not None:
-                job_values["call_result"] = result.call_result
-                job_values["call_result_payload"] = result.call_result_payload
-            if result.tag_name is not None:
-                job_values["tag_name"] = result.tag_name
-                job_values["tag_payload"] = result.tag_payload
-            conn.execute(
-                update(call_jobs).where(call_jobs.c.id == current.call_job_id).values(**job_values)
+            self._driver.run(
+                conn,
+                _FINISH_JOB,
+                {
+                    "b_job": current.call_job_id,
+                    "b_status": status,
+                    "b_due": opt_ms(nxt.due_at) if going_on else None,
+                    "b_closes": opt_ms(nxt.closes_at) if going_on else None,
+                    "b_finished": finished_at,
+                    "b_ended": ended,
+                    "b_duration": result.call_duration,
+                    "b_report": encode({**current.report_data, **result.report_data}),
+                    "b_call_result": result.call_result if has_result else current.call_result,
+                    "b_call_result_payload": encode(
+                        result.call_result_payload if has_result else current.call_result_payload
+                    ),
+                    "b_tag": result.tag_name if has_tag else current.tag_name,
+                    "b_tag_payload": encode(result.tag_payload if has_tag else current.tag_payload),
+                },
             )
             self._record_redial(conn, result, current)
             if result.client_data is not None:
@@ -681,7 +649,7 @@ class SqlStore:
         return self._run(work)
 
     @staticmethod
-    def _record_redial(conn: Connection, result: AttemptResult, current: Row[Any]) -> None:
+    def _record_redial(conn: Connection, result: AttemptResult, current: Any) -> None:
         redial = result.redial
         if redial is None and result.redial_ignored is None:
             return
@@ -1088,7 +1056,114 @@ _NEW_JOB_COLUMNS = (
     "cancel_requested",
 )
 
-# The two statements of the claim, built once (SQLAlchemy caches their compiled form).
+# The hot statements (claim, finish), built once: SQLAlchemy then reuses their cache keys and
+# compiled forms, where a statement built per call costs more Python than the database's work.
+_LOCK_CAMPAIGN = (
+    select(campaigns.c.status, campaigns.c.settings)
+    .where(campaigns.c.id == bindparam("b_campaign"))
+    .with_for_update()
+)
+_START_CAMPAIGN = (
+    update(campaigns)
+    .where(campaigns.c.id == bindparam("b_campaign"))
+    .values(
+        status="inProgress",
+        started_at=func.coalesce(campaigns.c.started_at, bindparam("b_now")),
+        updated_at=bindparam("b_now"),
+    )
+)
+
+
+@functools.cache
+def _insert_attempts(count: int) -> Any:
+    """One multi-row INSERT of ``count`` attempts (one statement object per count, so the
+    driver compiles each once); parameters ``j0 p0 r0 n0 ln0 z0 zs0``, ``j1 …`` per row and
+    ``c w s l`` (campaign, worker, started, lease) shared."""
+    shared = {
+        "campaign_id": bindparam("c"),
+        "worker": bindparam("w"),
+        "started_at": bindparam("s"),
+        "lease_until": bindparam("l"),
+        "call_duration": 0,
+        "report_data": text("'{}'"),
+        "transcript": text("'[]'"),
+    }
+    rows = [
+        {
+            "call_job_id": bindparam(f"j{i}"),
+            "phone": bindparam(f"p{i}"),
+            "redial_number": bindparam(f"r{i}"),
+            "attempt_number": bindparam(f"n{i}"),
+            "line": bindparam(f"ln{i}"),
+            "zone": bindparam(f"z{i}"),
+            "zone_source": bindparam(f"zs{i}"),
+            **shared,
+        }
+        for i in range(count)
+    ]
+    return insert(attempts).values(rows).returning(attempts.c.call_job_id, attempts.c.id)
+
+
+_FINISH_CURRENT = (
+    select(
+        attempts.c.call_job_id,
+        attempts.c.campaign_id,
+        attempts.c.phone,
+        call_jobs.c.cancel_requested,
+        call_jobs.c.report_data,
+        call_jobs.c.call_result,
+        call_jobs.c.call_result_payload,
+        call_jobs.c.tag_name,
+        call_jobs.c.tag_payload,
+        call_jobs.c.number_id,
+        call_jobs.c.payload,
+        call_jobs.c.gmt_zone,
+        campaigns.c.status.label("campaign_status"),
+    )
+    .select_from(
+        attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
+            campaigns, campaigns.c.id == attempts.c.campaign_id
+        )
+    )
+    .where(
+        attempts.c.id == bindparam("b_attempt"),
+        attempts.c.worker == bindparam("b_worker"),
+        attempts.c.finished_at.is_(None),
+    )
+    .with_for_update(of=attempts)
+)
+_FINISH_ATTEMPT = (
+    update(attempts)
+    .where(attempts.c.id == bindparam("b_attempt"))
+    .values(
+        finished_at=bindparam("b_ended"),
+        outcome=bindparam("b_outcome"),
+        job_status=bindparam("b_job_status"),
+        call_result=bindparam("b_call_result"),
+        call_duration=bindparam("b_duration"),
+        report_data=bindparam("b_report", type_=JSON),
+        tag_name=bindparam("b_tag"),
+        tag_payload=bindparam("b_tag_payload", type_=JSON),
+        transcript=bindparam("b_transcript", type_=JSON),
+    )
+)
+_FINISH_JOB = (
+    update(call_jobs)
+    .where(call_jobs.c.id == bindparam("b_job"))
+    .values(
+        status=bindparam("b_status"),
+        due_at=bindparam("b_due"),
+        closes_at=bindparam("b_closes"),
+        finished_at=bindparam("b_finished"),
+        last_attempt_end=bindparam("b_ended"),
+        call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
+        report_data=bindparam("b_report", type_=JSON),
+        call_result=bindparam("b_call_result"),
+        call_result_payload=bindparam("b_call_result_payload", type_=JSON),
+        tag_name=bindparam("b_tag"),
+        tag_payload=bindparam("b_tag_payload", type_=JSON),
+    )
+)
 _BUSY_LINES = select(attempts.c.line).where(
     attempts.c.campaign_id == bindparam("b_campaign"), text(IN_FLIGHT_SQL)
 )
