@@ -21,6 +21,7 @@ import pytest
 
 from ringback.bot.adapter import JaicpBot
 from ringback.bot.chat import RedialSchedule, chat_call_context, redial_schedule
+from ringback.bot.xmltests import run_project_tests
 
 BOTS = Path(__file__).parents[2] / "examples" / "bots" / "callback-time"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -178,3 +179,10 @@ def test_ringback_chat_shows_the_callback_in_the_callees_local_time() -> None:
     assert "redial: 2 attempt(s), 5 min apart" in out
     assert "attempt 1: from 2026-03-15T10:00:00+00:00 (local 2026-03-15 13:00 MSK)" in out
     assert "attempt 2: from 2026-03-15T10:05:00+00:00" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_projects_xml_tests_pass(bots: dict[str, JaicpBot], lang: str) -> None:
+    report = run_project_tests(bots[lang].runtime)
+    assert report.count("passed") == 7, [r for r in report.results if r.status != "passed"]
+    assert report.count("failed") == 0

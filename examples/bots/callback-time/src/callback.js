@@ -18,8 +18,9 @@ function callbackPlan(time, now) {
     if (!time || time.timestamp === undefined) {
         return null;
     }
-    var interval = time.type === "interval" && time.to;
-    var start = new Date(time.from || !interval ? time.timestamp : now.getTime());
+    var interval = Boolean(time.type === "interval" && time.to);
+    var hasStart = !interval || Boolean(time.from); // .timestamp/.value are of the start
+    var start = new Date(hasStart ? time.timestamp : now.getTime());
     var finish = interval
         ? new Date(time.to.value)
         : new Date(start.getTime() + POINT_WINDOW_MINUTES * 60000);
@@ -29,12 +30,11 @@ function callbackPlan(time, now) {
     if (finish.getTime() <= start.getTime()) {
         return null;
     }
-    var named = time.from || !interval ? time.value : time.to.value;
     return {
         start: start,
         finish: finish,
-        day: named.substring(0, 10),
-        at: time.from || !interval ? time.value.substring(11, 16) : null,
+        day: (hasStart ? time.value : time.to.value).substring(0, 10),
+        at: hasStart ? time.value.substring(11, 16) : null,
         until: interval ? time.to.value.substring(11, 16) : null
     };
 }
