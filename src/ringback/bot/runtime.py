@@ -177,6 +177,8 @@ class Runtime:
         self.states = project.states
         self.global_: dict[str, Any] = {}
         self._open = False  # a JS request is open (begun, not yet ended)
+        self._pending: list[str] = []  # JS queued for the next V8 call (see _later)
+        self._converters = False  # any JS pattern converter: matching needs an open request
         self._scopes: dict[str, dict[int, int]] = {}
         self.engine = engine or ScriptEngine()
         # An isolate still open at interpreter shutdown can hang mini-racer's __del__: close
@@ -193,6 +195,7 @@ class Runtime:
         try:
             for d in project.patterns:
                 pattern, converter = _split_converter(d.text)
+                self._converters = self._converters or converter is not None
                 self.library.define(
                     d.name,
                     pattern,
@@ -209,6 +212,8 @@ class Runtime:
         # The first match loads the morphology dictionaries (a second or more): do it now,
         # not inside a request's script time budget.
         self.matcher.match("warm up")
+        # Hooks are bound by init: code and required .js files (as JAICP projects do).
+        self._hooks = self.engine.hooks()
 
     def close(self) -> None:
         """Release the script engine (the runtime cannot be used afterwards)."""
@@ -382,42 +387,81 @@ class Runtime:
 
     def _run_request(self, req: _Request, text: str, event: str | None) -> None:
         conv = req.conv
+        hooks = self._hooks
+        # Without preMatch hooks and JS converters, matching needs no script: do it before the
+        # JS request opens, so $parseTree goes in with the request data (one V8 call fewer).
+        early = "preMatch" not in hooks and not self._converters
+        chosen = self._select(req, text, event) if early else None
+        if early and chosen is None and "postProcess" not in hooks:
+            log.info("no state handles %r in %s", event or text, conv.context)
+            return
+        if chosen is not None:
+            req.parse_tree = chosen[1]
         self._begin(req)
-        hooks = self.engine.hooks()
 
         def select_and_run() -> None:
-            nonlocal text
-            if "preMatch" in hooks:
-                self.engine.run_hooks("preMatch")
-                req.request = self.engine.eval("$request", file="<preMatch>", line=0) or {}
-                text = req.text = str(req.request.get("query", text))
-            chosen = self._select(req, text, event)
+            nonlocal text, chosen
+            if not early:
+                if "preMatch" in hooks:
+                    self.engine.run_hooks("preMatch")
+                    req.request = self.engine.eval("$request", file="<preMatch>", line=0) or {}
+                    text = req.text = str(req.request.get("query", text))
+                chosen = self._select(req, text, event)
+                if chosen is not None:
+                    req.parse_tree = chosen[1]
+                    self._later(
+                        f"$parseTree = {json.dumps(chosen[1])}; $context.parseTree = $parseTree;"
+                    )
             if chosen is None:
                 log.info("no state handles %r in %s", event or text, conv.context)
                 return
-            target, parse_tree = chosen
-            req.parse_tree = parse_tree
+            target = chosen[0]
             conv.buttons, conv.timeout = {}, None
-            self.engine.exec(
-                f"$parseTree = {json.dumps(parse_tree)}; $context.parseTree = $parseTree;"
-                f"$context.currentState = {json.dumps(target)};",
-                file="<request>",
-                line=0,
-            )
             if "preProcess" in hooks:
-                self.engine.run_hooks("preProcess")
+                self._later(f"$context.currentState = {json.dumps(target)};")
+                self._hook("preProcess")
             self._enter(req, target)
 
         self._guard(req, select_and_run)
         if "postProcess" in hooks and not req.errors:
             self._begin(req)
-            self._guard(req, lambda: self.engine.run_hooks("postProcess"))
+            self._guard(req, lambda: self._hook("postProcess"))
+
+    # --- V8 calls: context updates and plain answers wait for the next call -----------------
+
+    def _later(self, js: str) -> None:
+        """Queue JS that cannot fail (context updates, plain answers) for the next call."""
+        self._pending.append(js)
+
+    def _flush(self) -> None:
+        if self._pending:
+            code, self._pending = "".join(self._pending), []
+            self.engine.exec(code, file="<runtime>", line=0)
+
+    def _exec(self, code: str, loc: Loc) -> None:
+        # the queued JS goes on the block's first line: its line numbers stay right
+        prefix, self._pending = "".join(self._pending), []
+        try:
+            self.engine.exec(prefix + code, file=loc.file, line=loc.line)
+        except ScriptError as error:
+            if prefix and error.message.startswith("SyntaxError"):
+                self.engine.exec(prefix, file="<runtime>", line=0)  # nothing of it ran
+            raise
+
+    def _eval(self, expr: str, loc: Loc) -> Any:
+        self._flush()
+        return self.engine.eval(expr, file=loc.file, line=loc.line)
+
+    def _hook(self, name: str) -> None:
+        self._flush()
+        self.engine.run_hooks(name)
 
     def _guard(self, req: _Request, action: Callable[[], None]) -> None:
         """Run ``action`` inside the open JS request, then end it (errors stop the request)."""
         try:
             action()
         except ScriptError as error:
+            self._pending = []
             self._script_error(req, error)
         except _Abort:
             pass
@@ -431,7 +475,7 @@ class Runtime:
         req.conv.errors.append(message)
         log.warning("script error: %s", message, extra={"action": "script_error"})
         for hook in ("onScriptError", "onAnyError"):
-            if hook in self.engine.hooks():
+            if hook in self._hooks:
                 try:
                     self.engine.exec(
                         "$context.exception = "
@@ -468,6 +512,11 @@ class Runtime:
         self._open = True
 
     def _end(self, req: _Request) -> str | None:
+        try:
+            self._flush()
+        except ScriptError as error:  # a queued answer cannot fail, but never leave V8 open
+            self._pending = []
+            self._script_error(req, error)
         self._open = False
         r = self.engine.end_request()
         conv = req.conv
@@ -574,11 +623,7 @@ class Runtime:
             asked = filling.asks.get(missing.name, 0)
             filling.asks[missing.name] = asked + 1
             prompt = self._text(missing.prompts[min(asked, len(missing.prompts) - 1)], missing.loc)
-            self.engine.exec(
-                f"$reactions.answer({json.dumps(prompt)})",
-                file=missing.loc.file,
-                line=missing.loc.line,
-            )
+            self._later(f"$reactions.answer({json.dumps(prompt)});")
             conv.slots = filling
             return False
         conv.slots = None
@@ -586,11 +631,7 @@ class Runtime:
             **filling.parse_tree,
             **{f"_{name}": value for name, value in filling.filled.items()},
         }
-        self.engine.exec(
-            f"$parseTree = {json.dumps(req.parse_tree)}; $context.parseTree = $parseTree;",
-            file="<slots>",
-            line=0,
-        )
+        self._later(f"$parseTree = {json.dumps(req.parse_tree)}; $context.parseTree = $parseTree;")
         return True
 
     def _entity_ctx(self, req: _Request) -> EntityContext:
@@ -654,11 +695,9 @@ class Runtime:
         conv.state = node.path
         if node.state.params.get("noContext") is not True:
             conv.context = node.path
-        self.engine.exec(
+        self._later(
             f"$context.currentState = {json.dumps(node.path)};"
-            f"$context.contextPath = {json.dumps(conv.context)};",
-            file="<state>",
-            line=0,
+            f"$context.contextPath = {json.dumps(conv.context)};"
         )
 
     def _run(
@@ -668,12 +707,9 @@ class Runtime:
         conv = req.conv
         for r in reactions:
             if isinstance(r, Answer):
-                text = self._text(r.text, r.loc)
-                self.engine.exec(
-                    f"$reactions.answer({json.dumps(text)})", file=r.loc.file, line=r.loc.line
-                )
+                self._later(f"$reactions.answer({json.dumps(self._text(r.text, r.loc))});")
             elif isinstance(r, Script):
-                self.engine.exec(r.code, file=r.loc.file, line=r.loc.line)
+                self._exec(r.code, r.loc)
             elif isinstance(r, Go):
                 target = join_path(node.path, self._text(r.target, r.loc))
                 if r.now:
@@ -681,8 +717,8 @@ class Runtime:
                 conv.state = conv.context = target
             elif isinstance(r, If):
                 for branch in r.branches:
-                    if branch.condition is None or self.engine.eval(
-                        f"!!({branch.condition})", file=branch.loc.file, line=branch.loc.line
+                    if branch.condition is None or self._eval(
+                        f"!!({branch.condition})", branch.loc
                     ):
                         jump = self._run(req, node, branch.reactions)
                         if jump is not None:
@@ -713,11 +749,9 @@ class Runtime:
             elif isinstance(r, CustomTag):
                 decl = self.project.custom_tags[r.name]
                 args = {k: self._text(str(v), r.loc) for k, v in r.params.items()}
-                self.engine.exec(
+                self._later(
                     f"$request.data = $request.data || {{}}; "
-                    f"$request.data.args = {json.dumps(args)};",
-                    file=r.loc.file,
-                    line=r.loc.line,
+                    f"$request.data.args = {json.dumps(args)};"
                 )
                 req.request.setdefault("data", {})["args"] = args
                 return join_path("/", decl.start_state), r.loc
@@ -726,6 +760,7 @@ class Runtime:
     def _text(self, text: str, loc: Loc) -> str:
         if "{{" not in text:
             return text
+        self._flush()
         return self.engine.render(text, file=loc.file, line=loc.line)
 
     def _pick(self, req: _Request, choices: tuple[Reaction, ...]) -> Reaction:
