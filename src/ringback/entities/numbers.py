@@ -194,6 +194,8 @@ def ru_rules() -> list[Rule]:
         words(RU_UNITS),
         words(RU_TENS),
         rule("полтора", "number", [r"полтор[аы]"], lambda *_: Number(1.5, True)),
+        rule("пара", "number", [r"пар[ауы]"], lambda *_: Number(2, True, fuzzy=True)),
+        rule("несколько", "number", [r"несколь?к(о|их)"], lambda *_: Number(3, True, fuzzy=True)),
         rule(
             "tens units ru",
             "number",

@@ -451,6 +451,9 @@ def time_rules() -> list[Rule]:
         )
     )
     add(rule("intersect comma", "time", [ok, r",", ok], inter_skip))
+    opened = Dim("time", lambda t: t.direction is not None)
+    add(rule("day open interval", "time", [days, opened], inter))
+    add(rule("open interval day", "time", [opened, days], inter))
     add(rule("intersect on", "time", [ok, r"(on|at|@|of|for|in)", ok], inter_skip))
     add(rule("on time", "time", [r"on|around( next)?|at|in|during", ok], lambda c, _, t: t.value))
 
@@ -520,7 +523,8 @@ def time_rules() -> list[Rule]:
 
     # --- intervals
     t_ok = Dim("time", lambda t: not t.direction)
-    when = Dim("time", lambda t: not t.direction and (not t.latent or t.form == "year"))
+    # "after 6", "until 4": a bare hour reads as a clock time after these words
+    when = Dim("time", lambda t: not t.direction and (not t.latent or _bare(t)))
     add(rule("interval dash", "time", [t_ok, r"-|to|thru|through|till|until|untill|/", t_ok],
              lambda c, a, _, b: closed(c, a.value, b.value)))  # fmt: skip
     add(rule("from interval", "time", [r"(from|(in )?between|later than)( the)?", t_ok, r"-|to( the)?|thru|through|till|until|untill|and|but before", t_ok],
@@ -534,7 +538,8 @@ def time_rules() -> list[Rule]:
     add(rule("month dom-dom ord", "time", [form("date"), r"-|to|thru|through|till|until", ordinal()],
              lambda c, a, _, d: _md_range(c, a, d)))  # fmt: skip
     when_point = Dim(
-        "time", lambda t: not t.direction and not t.interval and (not t.latent or t.form == "year")
+        "time",
+        lambda t: not t.direction and not t.interval and (not t.latent or _bare(t)),
     )
     add(rule("from interval", "time", [r"from", form("interval")], lambda c, _, t: t.value))
     add(rule("after time", "time", [r"after|since|from|anytime after|later than", when_point],
@@ -584,6 +589,11 @@ def time_rules() -> list[Rule]:
              lambda c, m: _season(c, m.group(2))))  # fmt: skip
     r.extend(en_holiday_rules())
     return r
+
+
+def _bare(t: Time) -> bool:
+    """A latent reading "after"/"until" may take: a year (through 2014) or an hour (until 4)."""
+    return t.form == "year" or (t.form == "tod" and t.grain == Grain.hour)
 
 
 def _of_ok(t: Time) -> bool:
@@ -805,6 +815,8 @@ def duration_rules() -> list[Rule]:
             lambda c, _: Duration(45, Grain.minute),
         )
     )
+    add(rule("duration and a half", "duration", [DURATION, r"and a half"],
+             lambda c, d, _: Duration(d.value.value + 0.5, d.value.grain).exact()))  # fmt: skip
     add(rule("n and a half", "duration", [Dim("number"), rf"({_GRAIN_RE}) and (a )?half"],
              lambda c, n, m: Duration(n.value.value + 0.5, _grain(m.group(1))).exact()))  # fmt: skip
     add(rule("composite", "duration", [DURATION, r",? (and )?", DURATION],

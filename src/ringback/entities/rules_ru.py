@@ -356,9 +356,44 @@ def time_rules() -> list[Rule]:
     )
     add(
         rule(
+            "в hour words",
+            "time",
+            [
+                r"в|к|около|часов в|часа в",
+                Dim("number", lambda n: n.words and 1 <= n.value <= 12 and n.value == int(n.value)),
+            ],
+            lambda c, _, n: tod(_n(n), is12h=True),
+        )
+    )
+    add(
+        rule(
+            "без minutes hour",
+            "time",
+            [
+                r"(в )?без",
+                Dim("number", lambda n: 1 <= n.value <= 30),
+                r"(минут )?",
+                Dim("number", lambda n: 1 <= n.value <= 12 and n.value == int(n.value)),
+            ],
+            lambda c, _, m, _m, h: with_minutes(tod(_n(h), is12h=True), -_n(m)),  # type: ignore[arg-type]
+        )
+    )
+    add(
+        rule(
+            "без четверти hour",
+            "time",
+            [
+                r"(в )?без четверти",
+                Dim("number", lambda n: 1 <= n.value <= 12 and n.value == int(n.value)),
+            ],
+            lambda c, _, h: with_minutes(tod(_n(h), is12h=True), -15),  # type: ignore[arg-type]
+        )
+    )
+    add(
+        rule(
             "в hour",
             "time",
-            [r"в|к|около|примерно в|ровно в", TOD_ANY],
+            [r"в|к|около|примерно в|ровно в|часов в|часа в", TOD_ANY],
             lambda c, _, t: replace(t.value, latent=False),
         )
     )
@@ -435,11 +470,21 @@ def time_rules() -> list[Rule]:
     )
 
     # --- parts of the day
+    # "вечером" alone is this evening (like "in the evening"); the latent part of the day
+    # still combines with a day ("завтра вечером").
+    add(
+        rule(
+            "вечером сегодня",
+            "time",
+            [r"утром|дн[её]м|вечером|ночью"],
+            lambda c, m: _this_part(c, m.group(0)),
+        )
+    )
     add(rule("утро", "time", [r"утр(о|ом|а)|с утра"], lambda c, _: daypart(0, 12)))
     add(rule("день", "time", [r"дн[её]м"], lambda c, _: daypart(12, 19)))
     add(rule("вечер", "time", [r"вечер(ом|а)?"], lambda c, _: daypart(18, 24)))
     add(rule("ночь", "time", [r"ночь[юи]?"], lambda c, _: daypart(22, 28)))
-    add(rule("обед", "time", [r"(в |на )?обед"], lambda c, _: daypart(12, 14)))
+    add(rule("обед", "time", [r"(в |на )?обеда?"], lambda c, _: daypart(12, 14)))
     add(rule("после обеда", "time", [r"после обеда"], lambda c, _: daypart(13, 17, latent=False)))
     add(
         rule(
@@ -477,9 +522,20 @@ def time_rules() -> list[Rule]:
 
     # --- intersections
     ok = Dim("time", lambda t: not t.latent and not t.direction and t.form != "zoned")
+    # "после 6", "до вечера": a bare hour or part of the day after these words
+    when = Dim(
+        "time",
+        lambda t: (
+            not t.direction
+            and (not t.latent or t.form == "daypart" or (t.form == "tod" and t.grain == Grain.hour))
+        ),
+    )
     days = form("cycle", "fixed", "dow", "date", "intersect", "holiday")
     add(rule("intersect", "time", [ok, ok], inter))
     add(rule("intersect comma", "time", [ok, r",", ok], inter_skip))
+    opened = Dim("time", lambda t: t.direction is not None)
+    add(rule("day open interval", "time", [days, opened], inter))
+    add(rule("open interval day", "time", [opened, days], inter))
     add(rule("intersect в", "time", [ok, r"во|в", ok], inter_skip))
     add(
         rule(
@@ -562,12 +618,14 @@ def time_rules() -> list[Rule]:
         rule(
             "после time",
             "time",
-            [r"после|с|начиная с", ok],
+            [r"после|с|начиная с", when],
             lambda c, _, t: open_interval(t.value, "after"),
         )
     )
     add(
-        rule("до time", "time", [r"до|перед", ok], lambda c, _, t: open_interval(t.value, "before"))
+        rule(
+            "до time", "time", [r"до|перед", when], lambda c, _, t: open_interval(t.value, "before")
+        )
     )
     add(rule("до конца", "time", [r"до конца", rf"({_CYCLE_RE})"], _until_end))
     add(
@@ -593,6 +651,14 @@ def _range(ctx: Context, a: Time, b: Time) -> Time | None:
         if in_year is not None and start is not None and start.start <= end.start:
             a = in_year
     return closed(ctx, a, b)
+
+
+_PARTS = {"утр": (0, 12), "дн": (12, 19), "веч": (18, 24), "ноч": (22, 28)}
+
+
+def _this_part(ctx: Context, word: str) -> Time | None:
+    start, end = next(v for k, v in _PARTS.items() if word.lower().startswith(k))
+    return nth(daypart(start, end), ctx, 0)
 
 
 def _this(ctx: Context, word: str, n: int) -> Time:

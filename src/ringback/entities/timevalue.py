@@ -128,7 +128,14 @@ def nth(t: Time, ctx: Context, n: int, not_immediate: bool = False) -> Time | No
 
 def intersect(a: Time, b: Time) -> Time | None:
     if a.direction or b.direction:
-        return None
+        # "today after 6pm": the open interval of that day's 6pm
+        if a.direction and b.direction:
+            return None
+        d, other = (a, b) if a.direction else (b, a)
+        if other.grain < Grain.day:
+            return None
+        inner = intersect(replace(d, direction=None), other)
+        return None if inner is None else replace(inner, direction=d.direction, form="open")
     grain = min(a.grain, b.grain)
     return Time(
         Intersect(a.pred, b.pred),
