@@ -40,7 +40,7 @@ import logging
 import random
 import re
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -177,9 +177,10 @@ class Runtime:
         self.states = project.states
         self.global_: dict[str, Any] = {}
         self._open = False  # a JS request is open (begun, not yet ended)
-        self._pending: list[str] = []  # JS queued for the next V8 call (see _later)
+        self._pending: list[tuple[str, str | None]] = []  # JS for the next V8 call (_later)
         self._converters = False  # any JS pattern converter: matching needs an open request
         self._scopes: dict[str, dict[int, int]] = {}
+        self._keys: dict[int, tuple[Collection[int] | None]] = {}  # id(scope) → match keys
         self.engine = engine or ScriptEngine()
         # An isolate still open at interpreter shutdown can hang mini-racer's __del__: close
         # it when the runtime goes away or, at the latest, at exit.
@@ -209,6 +210,7 @@ class Runtime:
         self.triggers: list[CompiledTrigger] = []
         self.warnings = list(project.warnings)
         self._compile()
+        self._patterns_total = sum(1 for t in self.triggers if t.trigger.kind == "q")
         # The first match loads the morphology dictionaries (a second or more): do it now,
         # not inside a request's script time budget.
         self.matcher.match("warm up")
@@ -280,6 +282,17 @@ class Runtime:
                     self._check_targets(path, branch.reactions)
             elif isinstance(r, Random):
                 self._check_targets(path, r.choices)
+
+    def _match_keys(self, scope: dict[int, int]) -> Collection[int] | None:
+        """The pattern keys to match: ``None`` (all, the matcher's fast path) when every
+        pattern trigger is in scope; out-of-scope results are dropped by :func:`_best` anyway."""
+        keys = self._keys.get(id(scope))
+        if keys is None:
+            in_scope = [i for i in scope if self.triggers[i].trigger.kind == "q"]
+            keys = self._keys[id(scope)] = (
+                None if len(in_scope) == self._patterns_total else frozenset(in_scope),
+            )
+        return keys[0]
 
     def _scope(self, context: str) -> dict[int, int]:
         """Trigger index → level for a context (cached: it depends on the context only)."""
@@ -429,18 +442,22 @@ class Runtime:
 
     # --- V8 calls: context updates and plain answers wait for the next call -----------------
 
-    def _later(self, js: str) -> None:
-        """Queue JS that cannot fail (context updates, plain answers) for the next call."""
-        self._pending.append(js)
+    def _later(self, js: str, answer: str | None = None) -> None:
+        """Queue JS that cannot fail (context updates, plain answers) for the next V8 call.
+
+        ``answer``: the text of a queued ``$reactions.answer`` — still queued when the JS
+        request ends, it is added to the replies in Python (no V8 call needed).
+        """
+        self._pending.append((js, answer))
 
     def _flush(self) -> None:
         if self._pending:
-            code, self._pending = "".join(self._pending), []
+            code, self._pending = "".join(js for js, _ in self._pending), []
             self.engine.exec(code, file="<runtime>", line=0)
 
     def _exec(self, code: str, loc: Loc) -> None:
         # the queued JS goes on the block's first line: its line numbers stay right
-        prefix, self._pending = "".join(self._pending), []
+        prefix, self._pending = "".join(js for js, _ in self._pending), []
         try:
             self.engine.exec(prefix + code, file=loc.file, line=loc.line)
         except ScriptError as error:
@@ -512,13 +529,21 @@ class Runtime:
         self._open = True
 
     def _end(self, req: _Request) -> str | None:
-        try:
-            self._flush()
-        except ScriptError as error:  # a queued answer cannot fail, but never leave V8 open
-            self._pending = []
-            self._script_error(req, error)
+        # What is still queued comes after every script of this JS request: its answers are
+        # the last replies; its context updates die with the request.
+        tail = [answer for _, answer in self._pending if answer is not None]
+        self._pending = []
         self._open = False
         r = self.engine.end_request()
+        if tail:
+            r.answers.extend(tail)
+            r.response = {
+                **r.response,
+                "replies": [
+                    *r.response.get("replies", []),
+                    *({"type": "text", "text": text} for text in tail),
+                ],
+            }
         conv = req.conv
         conv.session = r.session if isinstance(r.session, dict) else {}
         conv.client = r.client if isinstance(r.client, dict) else {}
@@ -586,7 +611,7 @@ class Runtime:
         button = req.conv.buttons.get(text.strip().lower())
         if button:
             return button, base_tree
-        matches = self.matcher.match(text, scope.keys(), self._entity_ctx(req))
+        matches = self.matcher.match(text, self._match_keys(scope), self._entity_ctx(req))
         best = _best(matches, scope)
         if best is not None:
             trigger, tree = best
@@ -623,7 +648,7 @@ class Runtime:
             asked = filling.asks.get(missing.name, 0)
             filling.asks[missing.name] = asked + 1
             prompt = self._text(missing.prompts[min(asked, len(missing.prompts) - 1)], missing.loc)
-            self._later(f"$reactions.answer({json.dumps(prompt)});")
+            self._later(f"$reactions.answer({json.dumps(prompt)});", prompt)
             conv.slots = filling
             return False
         conv.slots = None
@@ -707,7 +732,10 @@ class Runtime:
         conv = req.conv
         for r in reactions:
             if isinstance(r, Answer):
-                self._later(f"$reactions.answer({json.dumps(self._text(r.text, r.loc))});")
+                if "{{" in r.text:  # one V8 call renders and answers
+                    self._exec(f"$reactions.answer({_template_js(r.text)});", r.loc)
+                else:
+                    self._later(f"$reactions.answer({json.dumps(r.text)});", r.text)
             elif isinstance(r, Script):
                 self._exec(r.code, r.loc)
             elif isinstance(r, Go):
@@ -768,6 +796,23 @@ class Runtime:
         if seed is not None:  # XML <random>N</random>: choice N (0-based)
             return choices[seed % len(choices)]
         return random.choice(choices)
+
+
+_TEMPLATE = re.compile(r"\{\{(.+?)\}\}", re.S)
+_TEMPLATE_STR = "function(v){return v===undefined||v===null?'':String(v);}"
+
+
+def _template_js(template: str) -> str:
+    """A JS expression for an ``a:`` text with ``{{ expr }}`` parts (as ``ScriptEngine.render``:
+    ``undefined``/``null`` give "")."""
+    parts: list[str] = []
+    pos = 0
+    for found in _TEMPLATE.finditer(template):
+        parts.append(json.dumps(template[pos : found.start()], ensure_ascii=False))
+        parts.append(f"__s(({found.group(1)}\n))")
+        pos = found.end()
+    parts.append(json.dumps(template[pos:], ensure_ascii=False))
+    return f"(function(__s){{return [{','.join(parts)}].join('');}})({_TEMPLATE_STR})"
 
 
 def _split_converter(text: str) -> tuple[str, str | None]:
