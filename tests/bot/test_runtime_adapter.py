@@ -130,3 +130,24 @@ def test_dialer_data_client_and_outcome_mapping(tmp_path: Path) -> None:
         assert [r.text for r in again.hear("done", NOW)] == ["2", "bye"]  # one engine per bot
     finally:
         bot.runtime.close()
+
+
+def test_not_connected_calls_and_the_no_input_timeout(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "chatbot.yaml").write_text("name: n\nlanguage: en\n")
+    (tmp_path / "src" / "main.sc").write_text(
+        "state: Start\n    q!: $regex</start>\n    script:\n"
+        "        $dialer.setNoInputTimeout(30000);\n    a: hi\n"
+        "state: Missed\n    event!: onCallNotConnected\n    script:\n"
+        "        $dialer.setCallResult('missed ' + $dialer.getCallNotConnectedReason());\n"
+    )
+    bot = load_bot(tmp_path, entities={})
+    try:
+        outcome = bot.not_connected(call_context(), "BUSY", NOW)
+        assert outcome.call_result == "missed BUSY"
+        call = bot.open(call_context())
+        assert call.no_input_timeout_ms == 5000
+        call.start(NOW)
+        assert call.no_input_timeout_ms == 20000  # clamped
+    finally:
+        bot.runtime.close()

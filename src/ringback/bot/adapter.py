@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from ringback.bot.dialer_api import dialer_data
+from ringback.bot.dialer_api import DEFAULT_NO_INPUT_TIMEOUT_MS, dialer_data
 from ringback.bot.project import load_project
 from ringback.bot.runtime import Conversation, Runtime, Turn
 from ringback.engine.conversation import CallContext, ConversationOutcome, Reply
@@ -57,17 +57,36 @@ class JaicpBot:
     def open(self, call: CallContext) -> JaicpCall:
         return JaicpCall(self.runtime, call)
 
+    def not_connected(self, call: CallContext, reason: str, now: datetime) -> ConversationOutcome:
+        """An attempt nobody answered (``reason``: ``BUSY`` | ``NO_ANSWER``, what
+        ``$dialer.getCallNotConnectedReason()`` returns): runs the ``onCallNotConnected`` event.
+
+        Not part of the engine's ``Bot`` protocol (yet): a bot may redial or set a call result
+        from there, so the engine can apply the returned outcome like a conversation's.
+        """
+        unanswered = JaicpCall(self.runtime, call, not_connected_reason=reason)
+        unanswered._refresh(now)
+        unanswered.turns.append(
+            self.runtime.handle(unanswered.conv, now, event="onCallNotConnected")
+        )
+        return unanswered.outcome()
+
 
 class JaicpCall:
     """One phone conversation (the engine's :class:`~ringback.engine.conversation.BotCall`)."""
 
-    def __init__(self, runtime: Runtime, call: CallContext) -> None:
+    def __init__(
+        self, runtime: Runtime, call: CallContext, *, not_connected_reason: str | None = None
+    ) -> None:
         self.runtime = runtime
         self.call = call
+        self.not_connected_reason = not_connected_reason
         self.conv = Conversation(
             client=dict(call.client),
             channel="phone",
-            dialer_data=dialer_data(call, call.started_at),
+            dialer_data=dialer_data(
+                call, call.started_at, call_not_connected_reason=not_connected_reason
+            ),
             raw_request=raw_request(call),
             tz=call.zone,
         )
@@ -79,7 +98,9 @@ class JaicpCall:
 
     def _refresh(self, now: datetime) -> None:
         # getAbonentTimezone() is the zone's offset at the time of the request
-        self.conv.dialer_data = dialer_data(self.call, now)
+        self.conv.dialer_data = dialer_data(
+            self.call, now, call_not_connected_reason=self.not_connected_reason
+        )
 
     def start(self, now: datetime) -> list[Reply]:
         self._refresh(now)
@@ -99,6 +120,12 @@ class JaicpCall:
     @property
     def ended(self) -> bool:
         return self.conv.ended
+
+    @property
+    def no_input_timeout_ms(self) -> int:
+        """How long to wait for speech before ``speechNotRecognized``: the last request's
+        ``$dialer.setNoInputTimeout`` (1000–20000 ms), else JAICP's default of 5000 ms."""
+        return self.conv.dialer.no_input_timeout_ms or DEFAULT_NO_INPUT_TIMEOUT_MS
 
     def outcome(self) -> ConversationOutcome:
         d = self.conv.dialer

@@ -240,8 +240,8 @@ class _Parser:
         if tag == "patterns":
             return self._patterns(node)
         if tag == "init":
-            code, line = self._raw(node)
-            return Init(code, Loc(self.file, line))
+            code, first = self._raw(node)
+            return Init(code, Loc(self.file, first))
         if tag == "theme":
             path, _ = split_options(node.value, self.file, node.line.no)
             self._expect_children(node)
@@ -405,9 +405,9 @@ class _Parser:
             )
         if tag in self.custom_tags:
             value, params = split_options(node.value, self.file, node.line.no)
-            for line in node.body:
-                if line.text and not line.text.startswith("#"):
-                    params.update(parse_params(line.text, self.file, line.no))
+            for row in node.body:
+                if row.text and not row.text.startswith("#"):
+                    params.update(parse_params(row.text, self.file, row.no))
             return CustomTag(tag, value, params, loc)
         self._unsupported(node)
         return None

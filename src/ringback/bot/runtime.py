@@ -43,7 +43,7 @@ import weakref
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from ringback.bot.ast import (
     Answer,
@@ -629,7 +629,7 @@ class Runtime:
         if not keys or not text.strip():
             return
         for m in self.matcher.match(text, keys, self._entity_ctx(req)):
-            name = m.key[2]
+            _, _, name = cast(tuple[str, str, str], m.key)
             if name not in filling.filled and f"_{name}" in m.parse_tree:
                 filling.filled[name] = m.parse_tree[f"_{name}"]
 
