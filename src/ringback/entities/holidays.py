@@ -3,8 +3,9 @@ Hebrew and (arithmetic) Islamic calendars.
 
 Jewish holidays are dated, like Duckling, from the evening they begin (Yom Kippur 2018 →
 September 18). Islamic ones use the tabular calendar, which can be a day off the observed date.
-Holidays of the Hindu and Chinese lunisolar calendars (Diwali, Holi, Chinese New Year …), which
-Duckling reads from tables, are not covered.
+Hindu ones and Chinese New Year are computed from the Sun and the Moon (``panchang``), where
+Duckling reads published tables; a day off is possible when a lunar day turns near the moment
+of observance.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from ringback.entities import calendars as K
+from ringback.entities import panchang as P
 from ringback.entities import series as S
 from ringback.entities.engine import Rule, rule
 from ringback.entities.grain import Grain
@@ -175,6 +177,60 @@ EN_MULTI: dict[str, tuple[str, Callable[[int], list[date]]]] = {
     "Laylat al-Qadr": (r"laylat al[- ]?(qadr|kadr)|night of (power|destiny)", _islamic(9, 27)),
     "Jumu'atul-Wida": (r"jamat[- ]ul[- ]vida|jumu'?atul[- ]wida", _wida),
 }
+# Hindu festivals: (lunar month 1=Chaitra … 12=Phalguna, tithi 1-15 waxing / 16-30 waning,
+# moment of observance).
+_HINDU = {
+    "Ugadi": (r"y?ugadi|samvatsaradi|chaitra sukhladi|gudi padwa", 1, 1, "sunrise"),
+    "Mahavir Jayanti": (r"mahavir(a)? jayanti", 1, 13, "sunrise"),
+    "Vesak": (r"vesak|vaisakha|buddha (day|purnima|jayanti)", 2, 15, "evening"),
+    "Ratha-Yatra": (r"ratha?[- ]yatra", 4, 2, "sunrise"),
+    "Raksha Bandhan": (r"raksha bandhan|rakhi", 5, 15, "sunrise"),
+    "Krishna Janmashtami": (r"(krishna )?janmashtami|gokulashtami", 5, 23, "midnight"),
+    "Ganesh Chaturthi": (r"ganesh(a)? chaturthi|vinayaka chaturthi", 6, 4, "noon"),
+    "Maha Saptami": (r"maha saptami", 7, 7, "sunrise"),
+    "Vijayadashami": (r"vijayadashami|dussehra|dasara", 7, 10, "noon"),
+    "Pargat Diwas": (r"pargat diwas|valmiki jayanti", 7, 15, "sunrise"),
+    "Karva Chauth": (r"karva chauth|karwa chauth", 7, 19, "evening"),
+    "Dhanteras": (r"dhanteras|dhanatrayodashi", 7, 28, "evening"),
+    "Naraka Chaturdashi": (r"naraka chaturdashi|chh?oti diwali", 7, 29, "evening"),
+    "Diwali": (r"diwali|deepavali|lakshmi puja", 7, 30, "evening"),
+    "Bhai Dooj": (r"bhai dooj|bhau beej|bhai tika", 8, 2, "sunrise"),
+    "Chhath": (r"chhath( puja)?|dala puja|surya shashthi", 8, 6, "sunrise"),
+    "Guru Gobind Singh Jayanti": (r"guru go[bv]ind singh (jayanti|birthday)", 10, 7, "sunrise"),
+    "Vasant Panchami": (r"vasant panchami|basant panchami", 11, 5, "sunrise"),
+    "Guru Ravidass Jayanti": (r"guru ravidass? (jayanti|birthday)", 11, 15, "sunrise"),
+    "Holika Dahan": (r"holika dahan|chh?oti holi|kamudu pyre", 12, 15, "evening"),
+}
+
+
+def _hindu(month: int, tithi: int, at: str, shift: int = 0) -> Callable[[int], list[date]]:
+    return lambda y: [d + timedelta(days=shift) for d in P.festival(y, month, tithi, at)]
+
+
+def _solar(sign: int, shift: int = 0) -> Callable[[int], list[date]]:
+    return lambda y: [P.sankranti_day(y, sign) + timedelta(days=shift)]
+
+
+EN_MULTI.update({name: (p, _hindu(m, t, at)) for name, (p, m, t, at) in _HINDU.items()})
+EN_MULTI.update(
+    {
+        "Holi": (r"holi|dhulandi|phagwah|dhuleti", _hindu(12, 15, "evening", 1)),
+        "Thai Pongal": (r"(thai )?pongal|maghi|makar sankranti", _solar(9)),
+        "Mattu Pongal": (r"maa?ttu pongal", _solar(9, 1)),
+        "Kaanum Pongal": (r"kaa?n(u|n)(m|i) pongal", _solar(9, 2)),
+        "Vaisakhi": (r"baisakhi|vaa?i?sh?akhi|vasakhi", _solar(0)),
+        # 25 Boishakh: the Bengali year starts the day after the Sun enters Aries.
+        "Rabindra Jayanti": (
+            r"rabindra(nath)? jayanti",
+            lambda y: [P.sankranti(y, 0)[0] + timedelta(days=25)],
+        ),
+        "Thiru Onam": (r"thiru ?v?onam|onam", lambda y: P.nakshatra_day(y, 4, 21)),
+        "Chinese New Year": (
+            r"chinese (lunar )?new year('?s day)?|lunar new year|spring festival",
+            lambda y: [P.chinese_new_year(y)],
+        ),
+    }
+)
 EN_SPANS: dict[str, tuple[str, SpanRule]] = {
     "Rosh Hashanah": (r"rosh hash?ann?ah?|jewish new year", _hebrew_span(K.TISHREI, 1, 3)),
     "Sukkot": (
