@@ -342,16 +342,7 @@ class Runtime:
         text = query if query is not None else ""
         if event is None and not text.strip() and conv.channel == "phone":
             event = "speechNotRecognized"
-        request: dict[str, Any] = {
-            "query": text,
-            "channelType": conv.channel,
-            "rawRequest": conv.raw_request,
-            "data": dict(data or {}),
-            "requestType": "event" if event else "query",
-        }
-        if event:
-            request["event"] = event
-        req = _Request(conv, now, request, text)
+        req = _Request(conv, now, _request_json(conv, text, event, data), text)
         self._run_request(req, text, event)
         turn = self._finish(req)
         if req.hung_up and event != "botHangup":
@@ -382,18 +373,8 @@ class Runtime:
         if conv.timeout is None:
             return Turn((), conv.state)
         target, _ = conv.timeout
-        req = _Request(
-            conv,
-            now,
-            {
-                "query": "",
-                "channelType": conv.channel,
-                "rawRequest": conv.raw_request,
-                "data": {},
-                "requestType": "event",
-                "event": "timeout",
-            },
-        )
+        conv.timeout = None
+        req = _Request(conv, now, _request_json(conv, "", "timeout", None))
         self._begin(req)
         self._guard(req, lambda: self._enter(req, target))
         return self._finish(req)
@@ -796,6 +777,22 @@ class Runtime:
         if seed is not None:  # XML <random>N</random>: choice N (0-based)
             return choices[seed % len(choices)]
         return random.choice(choices)
+
+
+def _request_json(
+    conv: Conversation, text: str, event: str | None, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``$request`` of one request."""
+    request: dict[str, Any] = {
+        "query": text,
+        "channelType": conv.channel,
+        "rawRequest": conv.raw_request,
+        "data": dict(data or {}),
+        "requestType": "event" if event else "query",
+    }
+    if event:
+        request["event"] = event
+    return request
 
 
 _TEMPLATE = re.compile(r"\{\{(.+?)\}\}", re.S)
