@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringback.bot.ast import Answer, Buttons, CustomTag, Go, If, Random, Script, State, Theme
 from ringback.bot.parser import ScSyntaxError, parse_params, parse_sc, split_options
@@ -181,3 +185,37 @@ def test_options_split_only_before_assignments() -> None:
 def test_tabs_and_a_byte_order_mark() -> None:
     state = _state("\ufeffstate: S\n\ta: tabbed\n")
     assert isinstance(state.reactions[0], Answer)
+
+
+_names = st.from_regex(r"[A-Z][a-z]{0,6}", fullmatch=True)
+_trees = st.recursive(
+    st.builds(lambda n: (n, ()), _names),
+    lambda kids: st.builds(
+        lambda n, cs: (n, tuple({c[0]: c for c in cs}.values())), _names, st.lists(kids, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _render(tree: tuple[str, tuple[Any, ...]], depth: int, out: list[str]) -> None:
+    name, children = tree
+    pad = "    " * depth
+    out.append(f"{pad}state: {name}")
+    out.append(f"{pad}    a: in {name}")
+    for child in children:
+        _render(child, depth + 1, out)
+
+
+def _shape(state: State) -> tuple[str, tuple[Any, ...]]:
+    return state.name, tuple(_shape(c) for c in state.children)
+
+
+@settings(max_examples=60)
+@given(_trees)
+def test_nested_states_parse_back_to_their_shape(tree: tuple[str, tuple[Any, ...]]) -> None:
+    lines: list[str] = []
+    _render(tree, 0, lines)
+    state = _state("\n".join(lines) + "\n")
+    assert _shape(state) == tree
+    answer = state.reactions[0]
+    assert isinstance(answer, Answer) and answer.loc.line == 2
