@@ -39,6 +39,7 @@ class Token:
     size: int  # rule applications under this token (1 for a leaf)
     rule: str
     key: tuple[Any, ...] = field(compare=False)
+    seq: int = field(default=0, compare=False)  # creation order in the chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,31 +152,44 @@ class Chart:
         start = parts[0].start if isinstance(parts[0], Token) else parts[0].start()
         end = parts[-1].end if isinstance(parts[-1], Token) else parts[-1].end()
         size = 1 + sum(p.size for p in parts if isinstance(p, Token))
-        token = Token(r.dim, start, end, value, size, r.name, key)
+        token = Token(r.dim, start, end, value, size, r.name, key, self.count)
         self.by_start[start].append(token)
         self.by_dim[r.dim].append(token)
         self.count += 1
         return True
 
-    def _apply(self, r: Rule, firsts: list[Any] | None = None) -> bool:
-        grew = False
+    def _apply(self, r: Rule, firsts: list[Any] | None, since: int | None) -> None:
+        """Apply ``r``; with ``since``, only to combinations holding a token made since then
+        (semi-naive evaluation: older combinations were tried when the rule last ran)."""
+        if since is None:
+            self._expand(r, firsts, -1, 0)
+            return
+        for j, item in enumerate(r.items):
+            if isinstance(item, Dim):
+                self._expand(r, firsts, j, since)
+
+    def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
         if firsts is None:
             firsts = self._firsts(r.items[0])
+        if fresh_at == 0:
+            firsts = [t for t in firsts if t.seq >= since]
         partials: list[list[Any]] = [[p] for p in firsts]
-        for item in r.items[1:]:
+        for j in range(1, len(r.items)):
             extended = []
             for parts in partials:
                 last = parts[-1]
                 end = last.end if isinstance(last, Token) else last.end()
-                extended.extend([*parts, nxt] for nxt in self._next(item, end))
+                nexts = self._next(r.items[j], end)
+                if j == fresh_at:
+                    nexts = [t for t in nexts if t.seq >= since]
+                extended.extend([*parts, nxt] for nxt in nexts)
             partials = extended
             if not partials:
-                return False
+                return
         for parts in partials:
             if self.count >= MAX_TOKENS:
-                return grew
-            grew |= self._add(r, parts)
-        return grew
+                return
+            self._add(r, parts)
 
     def saturate(self) -> list[Token]:
         # Regular-expression matches never change: find them once. A rule of regular
@@ -190,16 +204,17 @@ class Chart:
             for i, r in enumerate(self.rules)
             if i not in leading or leading[i]
         ]
-        fresh: set[str] | None = None  # dims that got tokens last round (None: first round)
-        for _ in range(12):
-            before = {d: len(ts) for d, ts in self.by_dim.items()}
+        ran: dict[int, int] = {}  # rule → token count when it last ran
+        for round_ in range(12):
+            before = self.count
             for i, r, needs in active:
-                if fresh is not None and not needs & fresh:
-                    continue  # nothing new it could combine
+                if round_ > 0 and (not needs or ran.get(i, 0) >= self.count):
+                    continue  # regular expressions only, or nothing new since it ran
                 if any(not self.by_dim.get(d) for d in needs):
                     continue
-                self._apply(r, leading.get(i))
-            fresh = {d for d, ts in self.by_dim.items() if len(ts) > before.get(d, 0)}
-            if not fresh or self.count >= MAX_TOKENS:
+                since = ran.get(i)
+                ran[i] = self.count
+                self._apply(r, leading.get(i), since)
+            if self.count == before or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
