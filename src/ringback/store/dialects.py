@@ -69,13 +69,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     # prepare_threshold=None: no server-side prepared statements. The hot queries are few and
-    # short, and a generic plan could not use the partial indexes. No pool_pre_ping: it costs
-    # a round trip per transaction; a connection the server dropped fails once and the pool
-    # replaces it.
+    # short, and a generic plan could not use the partial indexes. No pool_pre_ping and no
+    # reset on return: each costs a round trip per transaction (every transaction already ends
+    # in commit or rollback; a connection the server dropped fails once and is replaced).
     return create_engine(
         parsed,
         pool_size=5,
         max_overflow=10,
+        pool_reset_on_return=None,
         json_serializer=json_serializer,
         connect_args={"prepare_threshold": None},
     )
@@ -93,7 +94,10 @@ def _sqlite_engine(url: URL) -> Engine:
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     else:
         kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    engine = create_engine(url, json_serializer=json_serializer, **kwargs)
+    # No reset on return: every transaction ends in commit or rollback before the checkin.
+    engine = create_engine(
+        url, json_serializer=json_serializer, pool_reset_on_return=None, **kwargs
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -110,7 +114,8 @@ def _sqlite_engine(url: URL) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # Straight on the driver: SQLAlchemy's execution machinery costs more than BEGIN.
+        connection.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -119,9 +124,11 @@ def is_in_memory(engine: Engine) -> bool:
     return is_sqlite(engine) and engine.url.database in (None, "", ":memory:")
 
 
-def is_deadlock(error: DBAPIError) -> bool:
-    """PostgreSQL broke a deadlock (or a serialisation conflict): the transaction may be rerun."""
-    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
+def is_deadlock(error: BaseException) -> bool:
+    """PostgreSQL broke a deadlock (or a serialisation conflict): the transaction may be rerun.
+    Takes SQLAlchemy's wrapped errors and the driver's own (the hot path, :mod:`.driver`)."""
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...]) -> None:

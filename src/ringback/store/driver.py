@@ -4,9 +4,9 @@ A claim and a finish are a handful of short statements each, so their cost is mo
 SQLAlchemy's per-execution work (cache lookup, execution context, parameter and result
 processing) is larger than what SQLite does for them, and on SQLite it is spent while the
 write lock is held, stalling every other process. The statements stay SQLAlchemy Core objects
-(one schema, one place, both dialects); :class:`Driver` compiles each once per dialect and
-sends it on ``connection.driver_connection`` inside the caller's SQLAlchemy transaction, so
-``BEGIN IMMEDIATE``, commit and rollback are unchanged.
+(one schema, one place, both dialects); :class:`Driver` compiles each once and runs the
+transaction on a raw connection from the engine's pool, as a hand-written DB-API program
+would (``bench/claims.py`` measures the difference).
 
 The price is doing two of SQLAlchemy's chores here: JSON parameters are passed encoded
 (:func:`ringback.store.dialects.json_serializer`), and JSON results are decoded on SQLite
@@ -16,10 +16,12 @@ The price is doing two of SQLAlchemy's chores here: JSON parameters are passed e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Engine
+from sqlalchemy import JSON, Engine
 from sqlalchemy.sql import ClauseElement
 
 from ringback.store.schema import metadata
@@ -41,44 +43,66 @@ class _Compiled:
 
 
 class Driver:
-    """Compiles with the engine's own dialect (already initialised by a connection, so it
-    knows the server's features, e.g. SQLite's RETURNING) and its paramstyle: ``qmark`` for
-    pysqlite, ``pyformat`` for psycopg."""
+    """Runs transactions on a raw pooled connection of the engine.
+
+    Compiles with the engine's own dialect (initialised by the first connection, so it knows
+    the server's features, e.g. SQLite's RETURNING) and paramstyle: ``qmark`` for pysqlite,
+    ``pyformat`` for psycopg.
+    """
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self._compiled: dict[int, _Compiled] = {}
 
-    def _compile(self, conn: Connection, statement: ClauseElement) -> _Compiled:
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in autocommit
+        mode, see :mod:`.dialects`), psycopg's implicit one on PostgreSQL; committed when the
+        block ends, rolled back when it raises."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if self.sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self, cursor)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        finally:
+            raw.close()
+
+    def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
         if entry is None or entry.statement is not statement:
-            compiled = statement.compile(dialect=conn.dialect)
+            compiled = statement.compile(dialect=self.engine.dialect)
             order = compiled.positiontup
             entry = _Compiled(statement, str(compiled), dict(compiled.params), order)
             self._compiled[id(statement)] = entry
         return entry
 
-    def rows(
-        self, conn: Connection, statement: ClauseElement, params: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+
+class Transaction:
+    def __init__(self, driver: Driver, cursor: Any) -> None:
+        self._driver = driver
+        self._cursor = cursor
+
+    def rows(self, statement: ClauseElement, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Execute and return the result rows as dicts (JSON decoded); [] without a result."""
-        entry = self._compile(conn, statement)
+        entry = self._driver.compiled(statement)
         values = {**entry.fixed, **params}
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            if entry.order is not None:
-                cursor.execute(entry.sql, [values[name] for name in entry.order])
-            else:
-                cursor.execute(entry.sql, values)
-            if cursor.description is None:
-                return []
-            names = [d[0] for d in cursor.description]
-            found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-        if self.sqlite:
+        cursor = self._cursor
+        if entry.order is not None:
+            cursor.execute(entry.sql, [values[name] for name in entry.order])
+        else:
+            cursor.execute(entry.sql, values)
+        if cursor.description is None:
+            return []
+        names = [d[0] for d in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if self._driver.sqlite:
             decode = [name for name in names if name in JSON_COLUMNS]
             for row in found:
                 for name in decode:
@@ -86,5 +110,5 @@ class Driver:
                         row[name] = json.loads(row[name])
         return found
 
-    def run(self, conn: Connection, statement: ClauseElement, params: dict[str, Any]) -> None:
-        self.rows(conn, statement, params)
+    def run(self, statement: ClauseElement, params: dict[str, Any]) -> None:
+        self.rows(statement, params)

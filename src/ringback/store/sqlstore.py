@@ -35,6 +35,8 @@ from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Connection, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql as postgresql_dml
+from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
@@ -56,7 +58,7 @@ from ringback.store.base import (
     TimeFilter,
 )
 from ringback.store.dialects import json_serializer as encode
-from ringback.store.driver import Driver
+from ringback.store.driver import Driver, Transaction
 from ringback.store.schema import (
     IN_FLIGHT_SQL,
     SCHEDULABLE_SQL,
@@ -246,6 +248,17 @@ class SqlStore:
                 with self._transaction(read) as conn:
                     return work(conn)
             except DBAPIError as error:
+                if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_hot(self, work: Callable[[Transaction], T]) -> T:
+        """Like :meth:`_run`, on the driver (:mod:`.driver`): for claim and finish."""
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                with self._lock, self._driver.transaction() as tx:
+                    return work(tx)
+            except Exception as error:
                 if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
                     raise
         raise AssertionError("unreachable")
@@ -499,19 +512,19 @@ class SqlStore:
         now_ms = to_ms(now)
         lease_ms = to_ms(now + lease)
 
-        def work(conn: Connection) -> list[tuple[dict[str, Any], int, int]]:
-            run = self._driver.rows
-            found = run(conn, _LOCK_CAMPAIGN, {"b_campaign": campaign_id})
+        def work(tx: Transaction) -> list[tuple[dict[str, Any], int, int]]:
+            run = tx.rows
+            found = run(_LOCK_CAMPAIGN, {"b_campaign": campaign_id})
             if not found or found[0]["status"] not in DIALLING_CAMPAIGN_STATUSES:
                 return []
             campaign = found[0]
-            busy = {row["line"] for row in run(conn, _BUSY_LINES, {"b_campaign": campaign_id})}
+            busy = {row["line"] for row in run(_BUSY_LINES, {"b_campaign": campaign_id})}
             lines = int(campaign["settings"].get("maxSimultaneousCalls", 1))
             free = _free_lines(lines, busy, limit)
             if not free:
                 return []
             claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
-            jobs = sorted(run(conn, _CLAIM, claim), key=_due_key)
+            jobs = sorted(run(_CLAIM, claim), key=_due_key)
             if not jobs:
                 return []
             values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
@@ -527,11 +540,10 @@ class SqlStore:
                 }
             # RETURNING rows may come back in any order, hence the job ids.
             ids = {
-                row["call_job_id"]: row["id"]
-                for row in run(conn, _insert_attempts(len(jobs)), values)
+                row["call_job_id"]: row["id"] for row in run(_insert_attempts(len(jobs)), values)
             }
             if campaign["status"] != "inProgress":
-                run(conn, _START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
+                run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
             return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
 
         # Records are built after the commit: on SQLite, time in the transaction is time
@@ -556,7 +568,7 @@ class SqlStore:
                 ),
                 job=_job(job),
             )
-            for job, attempt_id, line in self._run(work)
+            for job, attempt_id, line in self._run_hot(work)
         ]
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
@@ -579,9 +591,9 @@ class SqlStore:
         nxt = result.next
         attempt_key = {"b_attempt": result.attempt_id, "b_worker": result.worker}
 
-        def work(conn: Connection) -> bool:
+        def work(tx: Transaction) -> bool:
             # Locks the attempt (PostgreSQL), so the reaper cannot take it half-way.
-            found = self._driver.rows(conn, _FINISH_CURRENT, attempt_key)
+            found = tx.rows(_FINISH_CURRENT, attempt_key)
             if not found:
                 return False
             current = SimpleNamespace(**found[0])
@@ -595,8 +607,7 @@ class SqlStore:
                 finished_at = opt_ms(nxt.finished_at) or ended
             has_result = result.call_result is not None
             has_tag = result.tag_name is not None
-            self._driver.run(
-                conn,
+            tx.run(
                 _FINISH_ATTEMPT,
                 {
                     "b_attempt": result.attempt_id,
@@ -611,8 +622,7 @@ class SqlStore:
                     "b_transcript": encode(result.transcript),
                 },
             )
-            self._driver.run(
-                conn,
+            tx.run(
                 _FINISH_JOB,
                 {
                     "b_job": current.call_job_id,
@@ -631,73 +641,63 @@ class SqlStore:
                     "b_tag_payload": encode(result.tag_payload if has_tag else current.tag_payload),
                 },
             )
-            self._record_redial(conn, result, current)
+            self._record_redial(tx, result, current)
             if result.client_data is not None:
-                dialects.upsert(
-                    conn,
-                    clients,
+                tx.run(
+                    _upsert_client(self.engine.dialect.name),
                     {
-                        "campaign_id": current.campaign_id,
-                        "phone": current.phone,
-                        "data": result.client_data,
-                        "updated_at": ended,
+                        "b_campaign": current.campaign_id,
+                        "b_phone": current.phone,
+                        "b_data": encode(result.client_data),
+                        "b_updated": ended,
                     },
-                    keys=("campaign_id", "phone"),
                 )
             return True
 
-        return self._run(work)
+        return self._run_hot(work)
 
     @staticmethod
-    def _record_redial(conn: Connection, result: AttemptResult, current: Any) -> None:
+    def _record_redial(tx: Transaction, result: AttemptResult, current: Any) -> None:
         redial = result.redial
         if redial is None and result.redial_ignored is None:
             return
         ended = to_ms(result.finished_at)
         job_id = None
         if redial is not None:
-            last = conn.execute(
-                select(func.max(call_jobs.c.redial_number)).where(
-                    call_jobs.c.number_id == current.number_id
-                )
-            ).scalar()
-            job_id = conn.execute(
-                insert(call_jobs)
-                .values(
-                    campaign_id=current.campaign_id,
-                    number_id=current.number_id,
-                    phone=current.phone,
-                    redial_number=(last or 0) + 1,
-                    policy=redial.policy,
-                    status=redial.status,
-                    attempts_count=0,
-                    due_at=opt_ms(redial.due_at),
-                    closes_at=opt_ms(redial.closes_at),
-                    priority=redial.priority,
-                    custom=True,
-                    created_at=ended,
-                    finished_at=opt_ms(redial.finished_at),
-                    call_duration=0,
-                    report_data={},
-                    zone=redial.zone,
-                    zone_source=redial.zone_source,
-                    gmt_zone=current.gmt_zone,
-                    payload=current.payload,
-                    cancel_requested=False,
-                )
-                .returning(call_jobs.c.id)
-            ).scalar_one()
-        conn.execute(
-            insert(redial_requests).values(
-                campaign_id=current.campaign_id,
-                phone=current.phone,
-                attempt_id=result.attempt_id,
-                accepted=redial is not None,
-                reason=result.redial_ignored,
-                policy=None if redial is None else redial.policy,
-                created_job_id=job_id,
-                created_at=ended,
+            [last] = tx.rows(_LAST_REDIAL, {"b_number": current.number_id})
+            [created] = tx.rows(
+                _INSERT_REDIAL_JOB,
+                {
+                    "b_campaign": current.campaign_id,
+                    "b_number": current.number_id,
+                    "b_phone": current.phone,
+                    "b_redial": (last["last"] or 0) + 1,
+                    "b_policy": encode(redial.policy),
+                    "b_status": redial.status,
+                    "b_due": opt_ms(redial.due_at),
+                    "b_closes": opt_ms(redial.closes_at),
+                    "b_priority": redial.priority,
+                    "b_created": ended,
+                    "b_finished": opt_ms(redial.finished_at),
+                    "b_zone": redial.zone,
+                    "b_zone_source": redial.zone_source,
+                    "b_gmt_zone": current.gmt_zone,
+                    "b_payload": encode(current.payload),
+                },
             )
+            job_id = created["id"]
+        tx.run(
+            _INSERT_REDIAL_REQUEST,
+            {
+                "b_campaign": current.campaign_id,
+                "b_phone": current.phone,
+                "b_attempt": result.attempt_id,
+                "b_accepted": redial is not None,
+                "b_reason": result.redial_ignored,
+                "b_policy": None if redial is None else encode(redial.policy),
+                "b_job": job_id,
+                "b_created": ended,
+            },
         )
 
     def reap_expired(self, now: datetime) -> list[AttemptRecord]:
@@ -1072,6 +1072,60 @@ _START_CAMPAIGN = (
         updated_at=bindparam("b_now"),
     )
 )
+_LAST_REDIAL = select(func.max(call_jobs.c.redial_number).label("last")).where(
+    call_jobs.c.number_id == bindparam("b_number")
+)
+_INSERT_REDIAL_JOB = (
+    insert(call_jobs)
+    .values(
+        campaign_id=bindparam("b_campaign"),
+        number_id=bindparam("b_number"),
+        phone=bindparam("b_phone"),
+        redial_number=bindparam("b_redial"),
+        policy=bindparam("b_policy"),
+        status=bindparam("b_status"),
+        attempts_count=0,
+        due_at=bindparam("b_due"),
+        closes_at=bindparam("b_closes"),
+        priority=bindparam("b_priority"),
+        custom=True,  # a redial series is a custom schedule (SPEC 1.4)
+        created_at=bindparam("b_created"),
+        finished_at=bindparam("b_finished"),
+        call_duration=0,
+        report_data=text("'{}'"),
+        zone=bindparam("b_zone"),
+        zone_source=bindparam("b_zone_source"),
+        gmt_zone=bindparam("b_gmt_zone"),
+        payload=bindparam("b_payload"),
+        cancel_requested=False,
+    )
+    .returning(call_jobs.c.id)
+)
+_INSERT_REDIAL_REQUEST = insert(redial_requests).values(
+    campaign_id=bindparam("b_campaign"),
+    phone=bindparam("b_phone"),
+    attempt_id=bindparam("b_attempt"),
+    accepted=bindparam("b_accepted"),
+    reason=bindparam("b_reason"),
+    policy=bindparam("b_policy"),
+    created_job_id=bindparam("b_job"),
+    created_at=bindparam("b_created"),
+)
+
+
+@functools.cache
+def _upsert_client(dialect: str) -> Any:
+    module = sqlite_dml if dialect == "sqlite" else postgresql_dml
+    statement = module.insert(clients).values(
+        campaign_id=bindparam("b_campaign"),
+        phone=bindparam("b_phone"),
+        data=bindparam("b_data"),
+        updated_at=bindparam("b_updated"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["campaign_id", "phone"],
+        set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
+    )
 
 
 @functools.cache
