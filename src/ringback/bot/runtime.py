@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 MAX_JUMPS = 100  # state entries per request: a go!/transition loop is a script bug
 EXAMPLE_THRESHOLD = 0.7
 _GLOBAL_LEVEL = 1_000_000
+_WARM_UP = datetime(2000, 1, 3, 10, 0, tzinfo=UTC)  # any instant: only loading matters
 _WORD = re.compile(r"\w+")
 
 
@@ -213,7 +214,7 @@ class Runtime:
         self._patterns_total = sum(1 for t in self.triggers if t.trigger.kind == "q")
         # The first match loads the morphology dictionaries (a second or more): do it now,
         # not inside a request's script time budget.
-        self.matcher.match("warm up")
+        self.matcher.match("warm up at 10", ctx=EntityContext(_WARM_UP, UTC, project.language))
         # Hooks are bound by init: code and required .js files (as JAICP projects do).
         self._hooks = self.engine.hooks()
 
