@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ringback.bot.project import load_project
+from ringback.bot.runtime import Runtime
 
 BOTS = Path(__file__).parents[2] / "examples" / "bots"
 EXAMPLES = sorted(p.name for p in BOTS.iterdir() if (p / "chatbot.yaml").is_file())
@@ -39,7 +40,12 @@ def test_example_bot_passes_its_xml_tests(name: str) -> None:
 
 def test_jaicp_notes_features_load_and_the_unsupported_ones_are_named() -> None:
     project = load_project(BOTS / "jaicp-notes")
-    warnings = "\n".join(project.warnings)
+    runtime = Runtime(project, entities={})
+    try:
+        warnings = "\n".join(runtime.warnings)
+    finally:
+        runtime.close()
+    assert "hook selectNLUResult needs the CAILA NLU classifier" in warnings
     for name in ("TransferToOperator", "HttpRequest", "InputNumber", "Sms"):
         assert f"tag '{name}' is not supported" in warnings
     for option in ("tts", "bargeInIf", "converter"):

@@ -217,6 +217,10 @@ class Runtime:
         self.matcher.match("warm up at 10", ctx=EntityContext(_WARM_UP, UTC, project.language))
         # Hooks are bound by init: code and required .js files (as JAICP projects do).
         self._hooks = self.engine.hooks()
+        if "selectNLUResult" in self._hooks:
+            self.warnings.append(
+                "hook selectNLUResult needs the CAILA NLU classifier, not available: it never runs"
+            )
 
     def close(self) -> None:
         """Release the script engine (the runtime cannot be used afterwards)."""
