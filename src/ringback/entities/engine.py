@@ -11,6 +11,7 @@ uses to prefer the simplest reading of a span.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,8 @@ class Chart:
         self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
         self.starts = [i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)]
         self.count = 0
+        self.tests: dict[tuple[int, int], bool] = {}
+        self.newest: dict[str, int] = {}  # dim → token count just after its newest token
 
     def _regex_at(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
         key = (id(pattern), pos)
@@ -110,15 +113,29 @@ class Chart:
             pos += 1
         return pos
 
-    def _firsts(self, item: re.Pattern[str] | Dim) -> list[Any]:
+    def _ok(self, item: Dim, t: Token) -> bool:
+        """``item.test(t.value)``, remembered: the same test meets the same token each round."""
+        if item.test is None:
+            return True
+        key = (id(item), t.seq)
+        hit = self.tests.get(key)
+        if hit is None:
+            hit = self.tests[key] = bool(item.test(t.value))
+        return hit
+
+    def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
         if isinstance(item, Dim):
-            return [
-                t for t in list(self.by_dim[item.dim]) if item.test is None or item.test(t.value)
-            ]
-        if item.search(self.text) is None:  # one scan in C rules out most patterns
+            tokens = self.by_dim[item.dim]
+            if since:  # tokens are kept in creation order: the fresh ones are a suffix
+                tokens = tokens[bisect_left(tokens, since, key=lambda t: t.seq) :]
+            return [t for t in tokens if self._ok(item, t)]
+        first = item.search(self.text)  # one scan in C rules out most patterns
+        if first is None:
             return []
         out = []
         for pos in self.starts:
+            if pos < first.start():
+                continue
             m = self._regex_at(item, pos)
             if m is not None:
                 out.append(m)
@@ -128,9 +145,7 @@ class Chart:
         pos = self._skip(pos)
         if isinstance(item, Dim):
             return [
-                t
-                for t in self.by_start.get(pos, ())
-                if t.dim == item.dim and (item.test is None or item.test(t.value))
+                t for t in self.by_start.get(pos, ()) if t.dim == item.dim and self._ok(item, t)
             ]
         if not _boundary(self.text, pos):
             return []
@@ -156,6 +171,7 @@ class Chart:
         self.by_start[start].append(token)
         self.by_dim[r.dim].append(token)
         self.count += 1
+        self.newest[r.dim] = self.count
         return True
 
     def _apply(self, r: Rule, firsts: list[Any] | None, since: int | None) -> None:
@@ -170,8 +186,8 @@ class Chart:
 
     def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
         if firsts is None:
-            firsts = self._firsts(r.items[0])
-        if fresh_at == 0:
+            firsts = self._firsts(r.items[0], since if fresh_at == 0 else 0)
+        elif fresh_at == 0:
             firsts = [t for t in firsts if t.seq >= since]
         partials: list[list[Any]] = [[p] for p in firsts]
         for j in range(1, len(r.items)):
@@ -196,20 +212,21 @@ class Chart:
         # expressions only applies in the first round; one whose leading expression matches
         # nowhere never applies; one needing a dimension the chart lacks waits for it.
         leading: dict[int, list[Any]] = {}
-        for i, r in enumerate(self.rules):
+        active = []
+        for i, r, needs in _prepared(self.rules):
             if not isinstance(r.items[0], Dim):
                 leading[i] = self._firsts(r.items[0])
-        active = [
-            (i, r, {it.dim for it in r.items if isinstance(it, Dim)})
-            for i, r in enumerate(self.rules)
-            if i not in leading or leading[i]
-        ]
+                if not leading[i]:
+                    continue
+            active.append((i, r, needs))
         ran: dict[int, int] = {}  # rule → token count when it last ran
         for round_ in range(12):
             before = self.count
             for i, r, needs in active:
-                if round_ > 0 and (not needs or ran.get(i, 0) >= self.count):
-                    continue  # regular expressions only, or nothing new since it ran
+                if round_ > 0 and (
+                    not needs or (i in ran and all(self.newest.get(d, 0) <= ran[i] for d in needs))
+                ):
+                    continue  # regular expressions only, or nothing new of its dims since it ran
                 if any(not self.by_dim.get(d) for d in needs):
                     continue
                 since = ran.get(i)
@@ -218,3 +235,18 @@ class Chart:
             if self.count == before or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
+
+
+_PREPARED: dict[int, tuple[Sequence[Rule], list[tuple[int, Rule, frozenset[str]]]]] = {}
+
+
+def _prepared(rules: Sequence[Rule]) -> list[tuple[int, Rule, frozenset[str]]]:
+    """Each rule with the dimensions it needs, computed once per rule set."""
+    hit = _PREPARED.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        table = [
+            (i, r, frozenset(it.dim for it in r.items if isinstance(it, Dim)))
+            for i, r in enumerate(rules)
+        ]
+        hit = _PREPARED[id(rules)] = (rules, table)
+    return hit[1]
