@@ -23,7 +23,7 @@ silently.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ class Project:
     tests: tuple[Path, ...]
     custom_tags: dict[str, CustomTagDecl]
     warnings: tuple[str, ...] = ()  # unsupported features, by name
-    notes: tuple[str, ...] = field(default=())  # informational (built-in requires)
+    notes: tuple[str, ...] = ()  # informational (built-in requires)
 
     @property
     def injector(self) -> dict[str, Any]:

@@ -473,10 +473,7 @@ class Runtime:
                 self._end(req)
 
     def _script_error(self, req: _Request, error: ScriptError) -> None:
-        message = str(error)
-        req.errors.append(message)
-        req.conv.errors.append(message)
-        log.warning("script error: %s", message, extra={"action": "script_error"})
+        _request_error(req, str(error))
         for hook in ("onScriptError", "onAnyError"):
             if hook in self._hooks:
                 try:
@@ -676,16 +673,13 @@ class Runtime:
         while True:
             node = self.states.get(path)
             if node is None:
-                where = f"{loc}: " if loc else ""
-                message = f"{where}no state {path}"
-                req.errors.append(message)
-                conv.errors.append(message)
-                log.warning(message)
+                _request_error(req, f"{loc}: no state {path}" if loc else f"no state {path}")
                 raise _Abort
             req.jumps += 1
             if req.jumps > MAX_JUMPS:
-                message = f"{node.state.loc}: more than {MAX_JUMPS} state changes in one request"
-                req.errors.append(message)
+                _request_error(
+                    req, f"{node.state.loc}: more than {MAX_JUMPS} state changes in one request"
+                )
                 raise _Abort
             self._arrive(req, node)
             if node.state.slots and not self._slots_ready(req, node):
@@ -782,6 +776,13 @@ class Runtime:
         if seed is not None:  # XML <random>N</random>: choice N (0-based)
             return choices[seed % len(choices)]
         return random.choice(choices)
+
+
+def _request_error(req: _Request, message: str) -> None:
+    """A failed request: on the turn, on the conversation, in the log (file:line first)."""
+    req.errors.append(message)
+    req.conv.errors.append(message)
+    log.warning("bot request failed: %s", message, extra={"action": "script_error"})
 
 
 def _request_json(
