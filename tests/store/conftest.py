@@ -20,9 +20,13 @@ LEASE = timedelta(minutes=5)
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+        pytest.param("memory", id="memory"),
     ]
 )
 def store_url(request: pytest.FixtureRequest) -> str:
+    """SQLite in a file, PostgreSQL, and SQLite in memory (``sqlite://``: one process only)."""
+    if request.param == "memory":
+        return "sqlite://"
     fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
     url: str = request.getfixturevalue(fixture)
     return url
