@@ -30,7 +30,7 @@ def rules_for(lang: str) -> tuple[Rule, ...]:
 
 
 def language(locale: str) -> str:
-    """ "en_US", "ru-RU", "RU" → "en" / "ru"; anything else is not supported (None)."""
+    """ "en_US", "ru-RU", "RU" → "en" / "ru"; raises ValueError for an unsupported language."""
     lang = locale.replace("-", "_").split("_")[0].lower()
     if lang not in LANGS:
         raise ValueError(locale)

@@ -53,6 +53,7 @@ from ringback.entities.timevalue import (
     Time,
     at,
     cycle_nth,
+    intersect,
     nth,
     open_interval,
     resolve,
@@ -601,12 +602,8 @@ def _of_ok(t: Time) -> bool:
     return not t.latent or t.form == "month"
 
 
-def _cycle(ctx: Context, word: str, n: int) -> Time | None:
-    g = _grain(word, CYCLES)
-    if word.lower() == "the":
-        return None
-    t = cycle_nth(ctx, g, n)
-    return t
+def _cycle(ctx: Context, word: str, n: int) -> Time:
+    return cycle_nth(ctx, _grain(word, CYCLES), n)
 
 
 def _week_word(m: re.Match[str]) -> Time:
@@ -622,9 +619,11 @@ def _in_week(ctx: Context, d: Time, n: int) -> Time | None:
 
 
 def _dow_of(d: Token, week: Token) -> Time | None:
+    """ "wednesday of next week", "last week's sunday"."""
     if week.value.grain != Grain.week:
         return None
-    return replace(inter(None, week, d), form="fixed")  # type: ignore[arg-type]
+    t = intersect(week.value, d.value)
+    return None if t is None else replace(t, form="fixed")
 
 
 def _month_no(t: Time) -> int:
@@ -694,14 +693,12 @@ def _near(ctx: Context, t: Time, target: Time) -> Time | None:
 
 
 def _dd_month(ctx: Context, d: Token, b: Token) -> Time | None:
-    start = fix_inter(
-        ctx, replace(b.value, pred=S.Intersect(b.value.pred, S.day_of_month(_n(d)))), b.value
-    )
-    m = next(b.value.pred.forward(ctx.ref), None)
+    """ "from 13th to 15th July": the first day is in the month of the last."""
+    m = resolve(b.value, ctx.ref)
     if m is None:
         return None
     first = date(m.start.year, m.start.month, _n(d))
-    if first is None or start is None:
+    if first is None:
         return None
     return between(ctx, Token("time", 0, 0, first, 1, "", ()), b)
 

@@ -100,14 +100,11 @@ def with_minutes(t: Time, minutes: int) -> Time | None:
 
 
 def ampm(t: Time, pm: bool) -> Time | None:
-    if t.hour is None or t.hour > 12 or (t.hour == 0 and not pm and t.minute == 0 and False):
+    """ "3pm" → 15:00, "12am" → 00:00, "9:01:10 AM" keeps minutes and seconds."""
+    if t.hour is None or t.hour > 12:
         return None
     h = t.hour % 12 + (12 if pm else 0)
-    grain = t.grain
-    out = tod(h, t.minute if grain <= Grain.minute else None, t.second, is12h=False)
-    if out is None:
-        return None
-    return replace(out, hour=h)
+    return tod(h, t.minute if t.grain <= Grain.minute else None, t.second, is12h=False)
 
 
 def daypart(start_h: float, end_h: float, *, latent: bool = True) -> Time:
@@ -248,8 +245,7 @@ def between(ctx: Context, a: Token, b: Token, closed: bool = True) -> Time | Non
     return interval(ctx, a.value, b.value, closed)
 
 
-def in_dur(ctx: Context, d: Duration, sign: int = 1) -> Time:
-    return in_duration(ctx, d, sign)
+in_dur = in_duration
 
 
 def closed(ctx: Context, a: Time, b: Time) -> Time | None:
