@@ -167,10 +167,8 @@ def interval(ctx: Context, a: Time, b: Time, closed: bool = True) -> Time | None
     """From the first ``a`` to the first ``b`` after it (July 13-15, 9:30 - 11:00)."""
     if a.direction or b.direction:
         return None
-    pred = Between(a.pred, b.pred, closed)
-    if resolve(Time(pred, a.grain), ctx.ref) is None:
-        return None
-    return Time(pred, a.grain, form="interval", interval=True)
+    # Lazy like every series: an interval that never occurs is dropped when resolved.
+    return Time(Between(a.pred, b.pred, closed), a.grain, form="interval", interval=True)
 
 
 def open_interval(t: Time, direction: str) -> Time:
