@@ -33,7 +33,6 @@ from ringback.entities.timehelpers import (
     in_dur,
     integer,
     inter,
-    inter_skip,
     last_next_n,
     month_t,
     nonlatent,
@@ -428,34 +427,10 @@ def time_rules() -> list[Rule]:
         )
     )
 
-    # --- intersections
+    # --- intersections: one rule over every adjacent pair, so each pair is tried once
     ok = Dim("time", lambda t: not t.latent and not t.direction and t.form != "zoned")
-    tod_latent = Dim("time", lambda t: t.form == "tod" and not t.direction)
-    days = form("cycle", "fixed", "dow", "date", "intersect", "holiday")
-    add(rule("intersect", "time", [ok, ok], inter))
-    add(rule("time daypart", "time", [ok, form("daypart")], inter))
-    add(rule("intersect latent tod", "time", [tod_latent, days], inter))
-    # A latent "2013" after a date is a year, not 20:13; "tonight 815" keeps its clock reading.
-    hhmm_ok = Dim(
-        "time",
-        lambda t: t.form == "tod" and not t.direction and (t.grain == Grain.hour or not t.latent),
-    )
-    add(rule("intersect tod latent", "time", [days, hhmm_ok], inter))
-    add(rule("tonight hhmm", "time", [form("intersect"), tod_latent], inter))
-    add(rule("dow dom", "time", [form("dow"), Dim("time", lambda t: t.form == "dom")], inter))
-    add(
-        rule(
-            "intersect daypart tod",
-            "time",
-            [form("daypart"), r"(at|@)?", TOD_ANY],
-            lambda c, p, _, t: inter(c, p, t),
-        )
-    )
-    add(rule("intersect comma", "time", [ok, r",", ok], inter_skip))
-    opened = Dim("time", lambda t: t.direction is not None)
-    add(rule("day open interval", "time", [days, opened], inter))
-    add(rule("open interval day", "time", [opened, days], inter))
-    add(rule("intersect on", "time", [ok, r"(on|at|@|of|for|in)", ok], inter_skip))
+    add(rule("intersect", "time", [time(), time()], lambda c, a, b: _intersect(c, a, None, b)))
+    add(rule("intersect on", "time", [time(), r",|on|at|@|of|for|in", time()], _intersect))
     add(rule("on time", "time", [r"on|around( next)?|at|in|during", ok], lambda c, _, t: t.value))
 
     # --- durations in time
@@ -590,6 +565,50 @@ def time_rules() -> list[Rule]:
              lambda c, m: _season(c, m.group(2))))  # fmt: skip
     r.extend(en_holiday_rules())
     return r
+
+
+_DAYS = ("cycle", "fixed", "dow", "date", "intersect", "holiday")
+
+
+def _plain(t: Time) -> bool:
+    return not t.latent and not t.direction and t.form != "zoned"
+
+
+def _tod(t: Time) -> bool:
+    return t.form == "tod" and not t.direction
+
+
+def _intersect(ctx: Context, a: Token, sep: re.Match[str] | None, b: Token) -> Time | None:
+    """Two adjacent times read together ("tomorrow at 3 pm", "Monday, Feb 18", "9 tomorrow").
+
+    Both plain (not latent, not open, not in another zone) with or without "," / "on" / "at" …
+    between them; without one, also: a time and a part of the day ("Monday morning"), a clock
+    reading (latent too) and a day ("9 tomorrow"; after a date only an hour or a full reading,
+    so "thanksgiving 2013" is no 20:13), "tonight 815", a weekday and a bare ordinal
+    ("Tuesday 19th"), a day and an open interval ("today after 6pm"), and a part of the day
+    "at" a clock reading ("morning at 9").
+    """
+    x, y = a.value, b.value
+    word = "" if sep is None else sep.group(0).lower()
+    if _plain(x) and _plain(y):
+        return intersect(x, y)
+    if word in ("at", "@") and x.form == "daypart" and _tod(y):
+        return intersect(x, y)
+    if word:
+        return None
+    daylike_x, daylike_y = x.form in _DAYS and not x.direction, y.form in _DAYS and not y.direction
+    if (
+        (_plain(x) and y.form == "daypart" and not y.direction)
+        or (x.form == "daypart" and _tod(y))
+        or (_tod(x) and daylike_y)
+        or (daylike_x and _tod(y) and (y.grain == Grain.hour or not y.latent))
+        or (x.form == "intersect" and _tod(y))
+        or (x.form == "dow" and y.form == "dom")
+        or (daylike_x and y.direction is not None)
+        or (x.direction is not None and daylike_y)
+    ):
+        return intersect(x, y)
+    return None
 
 
 def _bare(t: Time) -> bool:
