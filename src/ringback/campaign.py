@@ -7,13 +7,13 @@ kept as JSON in the store; the calling-policy part is parsed by :mod:`ringback.d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ringback.domain import series, zones
 from ringback.domain.errors import ValidationError
-from ringback.domain.policy import PolicyFields, effective_policy
+from ringback.domain.policy import CallingPolicy, PolicyFields, effective_policy
 from ringback.store.base import NewNumber
 
 #: Defaults of the admin API (SPEC §4).
@@ -40,6 +40,7 @@ OTHER_KEYS = ("name", "bot", "timezone", "maxSimultaneousCalls", "ringTimeoutSec
 CAMPAIGN_KEYS = frozenset(POLICY_KEYS + OTHER_KEYS)
 
 MAX_LINES = 10_000
+EMPTY_FIELDS = PolicyFields()
 
 
 def _int_field(data: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -116,17 +117,35 @@ def build_numbers(body: Any, settings: Mapping[str, Any], now: datetime) -> list
     """
     if not isinstance(body, Sequence) or isinstance(body, (str, bytes)):
         raise ValidationError("invalid.body", "the body must be a JSON array of number objects")
-    campaign = policy_fields(settings)
-    campaign_zone = str(settings.get("timezone", "UTC"))
-    numbers: list[NewNumber] = []
-    for index, item in enumerate(body):
-        numbers.append(_build_number(item, index, campaign, campaign_zone, now))
-    return numbers
+    plan = _Plan(policy_fields(settings), str(settings.get("timezone", "UTC")), now)
+    return [_build_number(item, index, plan) for index, item in enumerate(body)]
 
 
-def _build_number(
-    item: Any, index: int, campaign: PolicyFields, campaign_zone: str, now: datetime
-) -> NewNumber:
+class _Plan:
+    """What the numbers of one request share. Most numbers bring no policy fields of their
+    own: they get the campaign's policy object itself (the window code caches per policy
+    object) and one first-attempt decision per set of zones, so a batch of 100 000 numbers
+    does not compute the same windows 100 000 times."""
+
+    def __init__(self, campaign: PolicyFields, campaign_zone: str, now: datetime) -> None:
+        self.campaign = campaign
+        self.campaign_zone = campaign_zone
+        self.now = now
+        self.policy = effective_policy(campaign)
+        self._decisions: dict[tuple[tzinfo, ...], series.Retry | series.SeriesEnd] = {}
+
+    def first_attempt(
+        self, policy: CallingPolicy, check: tuple[tzinfo, ...]
+    ) -> series.Retry | series.SeriesEnd:
+        if policy is not self.policy:
+            return series.first_attempt(self.now, policy, check)
+        decision = self._decisions.get(check)
+        if decision is None:
+            decision = self._decisions[check] = series.first_attempt(self.now, policy, check)
+        return decision
+
+
+def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
     if not isinstance(item, Mapping):
         raise ValidationError("invalid.body", f"item {index} must be an object with a 'phone'")
     raw_phone = item.get("phone")
@@ -152,10 +171,12 @@ def _build_number(
                 gmtZone=gmt_zone,
             )
         zones.parse_gmt_zone(gmt_zone, phone=phone)
-    fields = PolicyFields.from_json({k: item[k] for k in POLICY_KEYS if k in item})
-    policy = effective_policy(campaign, fields)
-    resolution = zones.resolve_zone(phone, gmt_zone, campaign_zone, policy, now)
-    decision = series.first_attempt(now, policy, resolution.check)
+    own = {k: item[k] for k in POLICY_KEYS if k in item}
+    fields = PolicyFields.from_json(own) if own else EMPTY_FIELDS
+    policy = effective_policy(plan.campaign, fields) if fields.is_custom() else plan.policy
+    resolution = zones.resolve_zone(phone, gmt_zone, plan.campaign_zone, policy, plan.now)
+    decision = plan.first_attempt(policy, resolution.check)
+    now = plan.now
     custom = fields.is_custom()
     if isinstance(decision, series.Retry):
         return NewNumber(

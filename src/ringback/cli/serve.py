@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from ringback.api.app import create_app, ensure_api_key
+        from ringback.api.webhooks import WebhookDispatcher, secret_from_env
         from ringback.engine.clock import SystemClock
         from ringback.engine.dialer import Dialer
         from ringback.scenario import ScenarioError, read
@@ -66,6 +67,13 @@ def register(app: typer.Typer) -> None:
             threads.append(
                 threading.Thread(target=worker.run, kwargs={"stop": stop.is_set}, daemon=True)
             )
+        secret = secret_from_env(os.environ)
+        if secret is None:
+            print("webhooks: off (set RINGBACK_WEBHOOK_SECRET to sign and send them)", flush=True)
+        else:
+            print("webhooks: on, for campaigns with a webhookUrl (HMAC-SHA256 signed)", flush=True)
+            hooks = WebhookDispatcher(store, clock, secret)
+            threads.append(threading.Thread(target=hooks.run, args=(stop,), daemon=True))
         for thread in threads:
             thread.start()
         print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
