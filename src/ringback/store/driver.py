@@ -74,6 +74,16 @@ class Driver:
         finally:
             raw.close()
 
+    def decode(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """JSON columns of driver rows as Python values (SQLite returns them as text)."""
+        if self.sqlite and rows:
+            names = [name for name in rows[0] if name in JSON_COLUMNS]
+            for row in rows:
+                for name in names:
+                    if row[name] is not None:
+                        row[name] = json.loads(row[name])
+        return rows
+
     def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
         if entry is None or entry.statement is not statement:
@@ -89,8 +99,11 @@ class Transaction:
         self._driver = driver
         self._cursor = cursor
 
-    def rows(self, statement: ClauseElement, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Execute and return the result rows as dicts (JSON decoded); [] without a result."""
+    def rows(
+        self, statement: ClauseElement, params: dict[str, Any], *, decode: bool = True
+    ) -> list[dict[str, Any]]:
+        """Execute and return the result rows as dicts; [] without a result. ``decode=False``
+        leaves JSON columns encoded on SQLite, for :meth:`Driver.decode` after the commit."""
         entry = self._driver.compiled(statement)
         values = {**entry.fixed, **params}
         cursor = self._cursor
@@ -102,13 +115,7 @@ class Transaction:
             return []
         names = [d[0] for d in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        if self._driver.sqlite:
-            decode = [name for name in names if name in JSON_COLUMNS]
-            for row in found:
-                for name in decode:
-                    if row[name] is not None:
-                        row[name] = json.loads(row[name])
-        return found
+        return self._driver.decode(found) if decode else found
 
     def run(self, statement: ClauseElement, params: dict[str, Any]) -> None:
         self.rows(statement, params)

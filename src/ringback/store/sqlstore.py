@@ -34,7 +34,19 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Integer,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import Row
@@ -524,7 +536,7 @@ class SqlStore:
             if not free:
                 return []
             claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
-            jobs = sorted(run(_CLAIM, claim), key=_due_key)
+            jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
             if not jobs:
                 return []
             values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
@@ -546,8 +558,10 @@ class SqlStore:
                 run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
             return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
 
-        # Records are built after the commit: on SQLite, time in the transaction is time
-        # every other process waits for the write lock.
+        # JSON is decoded and records built after the commit: on SQLite, time in the
+        # transaction is time every other process waits for the write lock.
+        claimed = self._run_hot(work)
+        self._driver.decode([job for job, _, _ in claimed])
         return [
             Claim(
                 attempt=AttemptRecord(
@@ -568,7 +582,7 @@ class SqlStore:
                 ),
                 job=_job(job),
             )
-            for job, attempt_id, line in self._run_hot(work)
+            for job, attempt_id, line in claimed
         ]
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
@@ -633,12 +647,12 @@ class SqlStore:
                     "b_ended": ended,
                     "b_duration": result.call_duration,
                     "b_report": encode({**current.report_data, **result.report_data}),
-                    "b_call_result": result.call_result if has_result else current.call_result,
-                    "b_call_result_payload": encode(
-                        result.call_result_payload if has_result else current.call_result_payload
-                    ),
-                    "b_tag": result.tag_name if has_tag else current.tag_name,
-                    "b_tag_payload": encode(result.tag_payload if has_tag else current.tag_payload),
+                    "b_has_result": int(has_result),
+                    "b_call_result": result.call_result,
+                    "b_call_result_payload": encode(result.call_result_payload),
+                    "b_has_tag": int(has_tag),
+                    "b_tag": result.tag_name,
+                    "b_tag_payload": encode(result.tag_payload),
                 },
             )
             self._record_redial(tx, result, current)
@@ -664,6 +678,7 @@ class SqlStore:
         ended = to_ms(result.finished_at)
         job_id = None
         if redial is not None:
+            [source] = tx.rows(_REDIAL_SOURCE, {"b_job": current.call_job_id})
             [last] = tx.rows(_LAST_REDIAL, {"b_number": current.number_id})
             [created] = tx.rows(
                 _INSERT_REDIAL_JOB,
@@ -681,8 +696,8 @@ class SqlStore:
                     "b_finished": opt_ms(redial.finished_at),
                     "b_zone": redial.zone,
                     "b_zone_source": redial.zone_source,
-                    "b_gmt_zone": current.gmt_zone,
-                    "b_payload": encode(current.payload),
+                    "b_gmt_zone": source["gmt_zone"],
+                    "b_payload": encode(source["payload"]),
                 },
             )
             job_id = created["id"]
@@ -1056,8 +1071,13 @@ _NEW_JOB_COLUMNS = (
     "cancel_requested",
 )
 
+
 # The hot statements (claim, finish), built once: SQLAlchemy then reuses their cache keys and
 # compiled forms, where a statement built per call costs more Python than the database's work.
+def _given(flag: str, value: Any, column: Any) -> Any:
+    return case((bindparam(flag, type_=Integer) == 1, value), else_=column)
+
+
 _LOCK_CAMPAIGN = (
     select(campaigns.c.status, campaigns.c.settings)
     .where(campaigns.c.id == bindparam("b_campaign"))
@@ -1165,13 +1185,7 @@ _FINISH_CURRENT = (
         attempts.c.phone,
         call_jobs.c.cancel_requested,
         call_jobs.c.report_data,
-        call_jobs.c.call_result,
-        call_jobs.c.call_result_payload,
-        call_jobs.c.tag_name,
-        call_jobs.c.tag_payload,
         call_jobs.c.number_id,
-        call_jobs.c.payload,
-        call_jobs.c.gmt_zone,
         campaigns.c.status.label("campaign_status"),
     )
     .select_from(
@@ -1212,11 +1226,21 @@ _FINISH_JOB = (
         last_attempt_end=bindparam("b_ended"),
         call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
         report_data=bindparam("b_report", type_=JSON),
-        call_result=bindparam("b_call_result"),
-        call_result_payload=bindparam("b_call_result_payload", type_=JSON),
-        tag_name=bindparam("b_tag"),
-        tag_payload=bindparam("b_tag_payload", type_=JSON),
+        # A call result or tag given now replaces the job's; none given keeps it.
+        call_result=_given("b_has_result", bindparam("b_call_result"), call_jobs.c.call_result),
+        call_result_payload=_given(
+            "b_has_result",
+            bindparam("b_call_result_payload", type_=JSON),
+            call_jobs.c.call_result_payload,
+        ),
+        tag_name=_given("b_has_tag", bindparam("b_tag"), call_jobs.c.tag_name),
+        tag_payload=_given(
+            "b_has_tag", bindparam("b_tag_payload", type_=JSON), call_jobs.c.tag_payload
+        ),
     )
+)
+_REDIAL_SOURCE = select(call_jobs.c.payload, call_jobs.c.gmt_zone).where(
+    call_jobs.c.id == bindparam("b_job")
 )
 _BUSY_LINES = select(attempts.c.line).where(
     attempts.c.campaign_id == bindparam("b_campaign"), text(IN_FLIGHT_SQL)
