@@ -32,19 +32,26 @@ from ringback.entities.timehelpers import (
     fixed_time,
     form,
     in_dur,
-    inter,
-    inter_skip,
     last_next_n,
     month_t,
     now,
     ordinal,
+    time,
     tod,
     week_rest,
     with_minutes,
     with_zone,
     year_of,
 )
-from ringback.entities.timevalue import Duration, Time, cycle_nth, nth, open_interval, resolve
+from ringback.entities.timevalue import (
+    Duration,
+    Time,
+    cycle_nth,
+    intersect,
+    nth,
+    open_interval,
+    resolve,
+)
 
 DOWS = [
     r"понедельник[аеу]?|пн\.?", r"вторник[аеу]?|вт\.?", r"сред[аеуы]|ср\.?", r"четверг[аеу]?|чт\.?",
@@ -497,25 +504,6 @@ def time_rules() -> list[Rule]:
     add(rule("сегодня вечером", "time", [r"сегодня вечером"], lambda c, _: day_part(c, 0, 18, 24)))
     add(
         rule(
-            "day daypart",
-            "time",
-            [Dim("time", lambda t: not t.latent and not t.direction), form("daypart")],
-            inter,
-        )
-    )
-    add(
-        rule(
-            "daypart day",
-            "time",
-            [
-                form("daypart"),
-                Dim("time", lambda t: not t.latent and not t.direction and t.grain >= Grain.day),
-            ],
-            inter,
-        )
-    )
-    add(
-        rule(
             "эта неделя", "time", [r"(эта|этой|эту) недел[яеюи]"], lambda c, _: week_rest(c, False)
         )
     )
@@ -530,19 +518,14 @@ def time_rules() -> list[Rule]:
             and (not t.latent or t.form == "daypart" or (t.form == "tod" and t.grain == Grain.hour))
         ),
     )
-    days = form("cycle", "fixed", "dow", "date", "intersect", "holiday")
-    add(rule("intersect", "time", [ok, ok], inter))
-    add(rule("intersect comma", "time", [ok, r",", ok], inter_skip))
-    opened = Dim("time", lambda t: t.direction is not None)
-    add(rule("day open interval", "time", [days, opened], inter))
-    add(rule("open interval day", "time", [opened, days], inter))
-    add(rule("intersect в", "time", [ok, r"во|в", ok], inter_skip))
+    # one rule per separator kind, so each adjacent pair is tried once
+    add(rule("intersect", "time", [time(), time()], lambda c, a, b: _intersect(a, None, b)))
     add(
         rule(
-            "intersect latent",
+            "intersect в",
             "time",
-            [days, Dim("time", lambda t: t.form == "tod" and t.grain == Grain.hour)],
-            inter,
+            [time(), r",|во|в", time()],
+            lambda c, a, s, b: _intersect(a, s, b),
         )
     )
 
@@ -640,6 +623,38 @@ def time_rules() -> list[Rule]:
     )
     r.extend(ru_holiday_rules())
     return r
+
+
+_DAYS = ("cycle", "fixed", "dow", "date", "intersect", "holiday")
+
+
+def _plain(t: Time) -> bool:
+    return not t.latent and not t.direction and t.form != "zoned"
+
+
+def _intersect(a: Token, sep: re.Match[str] | None, b: Token) -> Time | None:
+    """Two adjacent times read together ("завтра в 15:00", "пятница, 18 июля").
+
+    Both plain, with or without "," / "в" between them; without one, also: a time and a part of
+    the day ("в понедельник утром", "утром в понедельник"), a day and a bare hour ("в субботу
+    9 часов"), a day and an open interval ("сегодня после 18:00").
+    """
+    x, y = a.value, b.value
+    if _plain(x) and _plain(y):
+        return intersect(x, y)
+    if sep is not None:
+        return None
+    day_x = x.form in _DAYS and not x.direction
+    day_y = y.form in _DAYS and not y.direction
+    if (
+        (_plain(x) and y.form == "daypart" and not y.direction)
+        or (x.form == "daypart" and not x.direction and _plain(y) and y.grain >= Grain.day)
+        or (day_x and y.form == "tod" and y.grain == Grain.hour and not y.direction)
+        or (day_x and y.direction is not None)
+        or (x.direction is not None and day_y)
+    ):
+        return intersect(x, y)
+    return None
 
 
 def _range(ctx: Context, a: Time, b: Time) -> Time | None:
