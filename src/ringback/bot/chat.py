@@ -21,10 +21,10 @@ from typing import Any, TextIO
 from ringback.bot.adapter import JaicpBot, JaicpCall
 from ringback.bot.runtime import Turn
 from ringback.domain.errors import RedialError
-from ringback.domain.policy import PolicyFields
+from ringback.domain.policy import PolicyFields, effective_policy
 from ringback.domain.series import RedialIgnored, parse_redial, plan_redial
 from ringback.domain.windows import Window, next_window
-from ringback.domain.zones import candidate_zones, normalize_phone, zone_info
+from ringback.domain.zones import normalize_phone, resolve_zone
 from ringback.engine.conversation import CallContext, DialHistory
 
 DEFAULT_PHONE = "79990000000"
@@ -74,13 +74,14 @@ def redial_schedule(
     return RedialSchedule(policy.max_attempts, policy.retry_interval_minutes, tuple(windows))
 
 
-def phone_zone(phone: str) -> tzinfo:
-    """The first candidate zone of a number (UTC when the number gives none)."""
-    for name in candidate_zones(phone):
-        zone = zone_info(name)
-        if zone is not None:
-            return zone
-    return UTC
+def phone_zone(phone: str, campaign_zone: str = "UTC", now: datetime | None = None) -> tzinfo:
+    """The callee's zone by the SPEC 1.3 rule, as a campaign in ``campaign_zone`` with no
+    window restriction would resolve it (a number with several zones gets the campaign zone
+    when it is one of them)."""
+    resolution = resolve_zone(
+        phone, None, campaign_zone, effective_policy(PolicyFields()), now or datetime.now(UTC)
+    )
+    return resolution.tz
 
 
 def chat_call_context(
@@ -112,12 +113,16 @@ def run_chat(
     stdin: TextIO,
     stdout: TextIO,
     bot: JaicpBot | None = None,
+    campaign_zone: str = "UTC",
 ) -> int:
     """Run one conversation on ``stdin``/``stdout``; returns the exit code (0)."""
     clock: Callable[[], datetime] = (lambda: now) if now else (lambda: datetime.now(UTC))
     phone = normalize_phone(phone)
     bot = bot or JaicpBot.load(project)
-    call = bot.open(chat_call_context(phone, payload or {}, clock()))
+    start = clock()
+    call = bot.open(
+        chat_call_context(phone, payload or {}, start, phone_zone(phone, campaign_zone, start))
+    )
     out = _Printer(stdout)
     for warning in bot.runtime.warnings:
         out.line(f"warning: {warning}")

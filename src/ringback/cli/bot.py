@@ -69,9 +69,16 @@ def chat(
     now: Annotated[
         str | None, typer.Option("--now", help="fix the clock (ISO-8601, UTC if no offset)")
     ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="the campaign zone (picks among a number's zones)")
+    ] = "UTC",
 ) -> None:
     """Talk to a bot as the callee (empty line = silence, Ctrl-D = hang up)."""
     from ringback.bot.chat import run_chat
+    from ringback.domain.zones import zone_info
+
+    if zone_info(timezone) is None:
+        fail("--timezone", "an IANA zone name such as Europe/Moscow")
 
     try:
         data = json.loads(payload)
@@ -96,6 +103,7 @@ def chat(
             stdin=sys.stdin,
             stdout=sys.stdout,
             bot=bot,
+            campaign_zone=timezone,
         )
     finally:
         bot.runtime.close()

@@ -9,31 +9,17 @@ was created (``zone``, ``zone_source``, ``gmt_zone``). The dialer turns them bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
 
+from ringback.campaign import policy_fields
 from ringback.domain import series, zones
 from ringback.domain.policy import CallingPolicy, PolicyFields, effective_policy, redial_policy
 from ringback.store.base import CallJobRecord, Schedule
 
-POLICY_KEYS = (
-    "startDateTime",
-    "finishDateTime",
-    "allowedDays",
-    "allowedTime",
-    "localTimeFrom",
-    "localTimeTo",
-    "retryIntervalInMinutes",
-    "maxAttempts",
-    "dialerPriority",
-)
-
-
-def campaign_fields(settings: Mapping[str, Any]) -> PolicyFields:
-    """The campaign level of the calling policy, from the stored admin-API settings."""
-    return PolicyFields.from_json({k: settings[k] for k in POLICY_KEYS if k in settings})
+# The campaign level of the policy, from the stored admin-API settings (one definition,
+# shared with the API's validation).
+campaign_fields = policy_fields
 
 
 @dataclass(frozen=True, slots=True)
