@@ -95,7 +95,6 @@ class Chart:
         self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
         self.starts = [i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)]
         self.count = 0
-        self.tests: dict[tuple[int, int], bool] = {}
         self.newest: dict[str, int] = {}  # dim → token count just after its newest token
 
     def _regex_at(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
@@ -113,15 +112,9 @@ class Chart:
             pos += 1
         return pos
 
-    def _ok(self, item: Dim, t: Token) -> bool:
-        """``item.test(t.value)``, remembered: the same test meets the same token each round."""
-        if item.test is None:
-            return True
-        key = (id(item), t.seq)
-        hit = self.tests.get(key)
-        if hit is None:
-            hit = self.tests[key] = bool(item.test(t.value))
-        return hit
+    @staticmethod
+    def _ok(item: Dim, t: Token) -> bool:
+        return item.test is None or bool(item.test(t.value))
 
     def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
         if isinstance(item, Dim):
@@ -220,21 +213,27 @@ class Chart:
                     continue
             active.append((i, r, needs))
         ran: dict[int, int] = {}  # rule → token count when it last ran
+        newest = self.newest
         for round_ in range(12):
             before = self.count
             for i, r, needs in active:
-                if round_ > 0 and (
-                    not needs or (i in ran and all(self.newest.get(d, 0) <= ran[i] for d in needs))
-                ):
+                last = ran.get(i)
+                if round_ and (not needs or (last is not None and _stale(newest, needs, last))):
                     continue  # regular expressions only, or nothing new of its dims since it ran
-                if any(not self.by_dim.get(d) for d in needs):
-                    continue
-                since = ran.get(i)
+                if not all(d in newest for d in needs):
+                    continue  # a dimension it needs has no token yet
                 ran[i] = self.count
-                self._apply(r, leading.get(i), since)
+                self._apply(r, leading.get(i), last)
             if self.count == before or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
+
+
+def _stale(newest: dict[str, int], needs: frozenset[str], last: int) -> bool:
+    for d in needs:
+        if newest.get(d, 0) > last:
+            return False
+    return True
 
 
 _PREPARED: dict[int, tuple[Sequence[Rule], list[tuple[int, Rule, frozenset[str]]]]] = {}
