@@ -29,12 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ringback.domain import windows, zones
+from ringback.api.records import attempt_row
+from ringback.domain import windows
 from ringback.engine.clock import VirtualClock
 from ringback.engine.dialer import Dialer
 from ringback.engine.scheduling import JobViews, campaign_fields
 from ringback.scenario import Scenario, load_into
-from ringback.store.base import AttemptRecord, CallJobRecord, Store
+from ringback.store.base import CallJobRecord, Store
 from ringback.telephony.simulated import SimulatedTelephony
 
 log = logging.getLogger(__name__)
@@ -98,28 +99,6 @@ def _jobs(store: Store, campaign_id: int, phones: list[str]) -> list[CallJobReco
     return jobs
 
 
-def attempt_json(attempt: AttemptRecord) -> dict[str, Any]:
-    """One ``--out`` line, exactly SPEC §7's fields."""
-    tz = zones.parse_gmt_zone(attempt.zone)
-    finished = attempt.finished_at
-    return {
-        "phone": attempt.phone,
-        "callJobId": attempt.call_job_id,
-        "redialNumber": attempt.redial_number,
-        "attemptNumber": attempt.attempt_number,
-        "startedAt": iso_utc(attempt.started_at),
-        "finishedAt": None if finished is None else iso_utc(finished),
-        "localStartedAt": attempt.started_at.astimezone(tz).isoformat(timespec="milliseconds"),
-        "zone": attempt.zone,
-        "zoneSource": attempt.zone_source,
-        "outcome": attempt.outcome,
-        "callResult": attempt.call_result,
-        "jobStatus": attempt.job_status,
-        "line": attempt.line,
-        "transcript": attempt.transcript,
-    }
-
-
 def summarise(
     store: Store, campaign_id: int, scenario: Scenario, *, out: TextIO | None = None
 ) -> dict[str, Any]:
@@ -145,7 +124,7 @@ def summarise(
         count += 1
         job = by_id.get(attempt.call_job_id)
         if out is not None:
-            out.write(json.dumps(attempt_json(attempt), ensure_ascii=False) + "\n")
+            out.write(json.dumps(attempt_row(attempt), ensure_ascii=False) + "\n")
         outcomes[attempt.outcome or "inFlight"] += 1
         if job is not None:
             view = views.of(job)

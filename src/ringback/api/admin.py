@@ -9,7 +9,6 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Header, Request, UploadFile
@@ -17,7 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ringback import campaign as campaign_settings
 from ringback.api import schemas
-from ringback.api.calls import CONTROLLABLE_STATUSES, ControlAction, control
+from ringback.api.calls import CONTROLLABLE_STATUSES, ControlAction, control, now_of, store_of
 from ringback.api.errors import ADMIN_RESPONSES, ApiError
 from ringback.api.records import attempt_row, campaign_json
 from ringback.domain.errors import ValidationError
@@ -46,18 +45,8 @@ router = APIRouter(
 JsonBody = Annotated[Any, Body()]
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
-
-
 def _get(request: Request, campaign_id: int) -> CampaignRecord:
-    campaign = _store(request).get_campaign(campaign_id)
+    campaign = store_of(request).get_campaign(campaign_id)
     if campaign is None or campaign.status == "deleted":
         raise ApiError(404, "campaign.not.found", f"no campaign has id {campaign_id}")
     return campaign
@@ -72,13 +61,13 @@ def _get(request: Request, campaign_id: int) -> CampaignRecord:
 def create_campaign(request: Request, body: JsonBody) -> JSONResponse:
     settings = campaign_settings.parse_settings(body)
     name = settings.pop("name")
-    campaign = _store(request).create_campaign(name, settings, _now(request))
+    campaign = store_of(request).create_campaign(name, settings, now_of(request))
     return JSONResponse(campaign_json(campaign), status_code=201)
 
 
 @router.get("/campaigns", response_model=list[schemas.Campaign])
 def list_campaigns(request: Request) -> list[dict[str, Any]]:
-    return [campaign_json(c) for c in _store(request).list_campaigns()]
+    return [campaign_json(c) for c in store_of(request).list_campaigns()]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=schemas.Campaign)
@@ -103,8 +92,8 @@ def change_campaign(request: Request, campaign_id: int, body: JsonBody) -> dict[
     base = {**campaign.settings, "name": campaign.name}
     settings = campaign_settings.parse_settings(body, base=base)
     name = settings.pop("name")
-    updated = _store(request).update_campaign(
-        campaign_id, _now(request), name=name, settings=settings
+    updated = store_of(request).update_campaign(
+        campaign_id, now_of(request), name=name, settings=settings
     )
     return campaign_json(updated)
 
@@ -112,7 +101,7 @@ def change_campaign(request: Request, campaign_id: int, body: JsonBody) -> dict[
 @router.delete("/campaigns/{campaign_id}", status_code=204)
 def delete_campaign(request: Request, campaign_id: int) -> Response:
     _get(request, campaign_id)
-    _store(request).set_campaign_status(campaign_id, "deleted", _now(request))
+    store_of(request).set_campaign_status(campaign_id, "deleted", now_of(request))
     return Response(status_code=204)
 
 
@@ -180,7 +169,7 @@ async def import_phones(
     if not rows:
         raise ValidationError("invalid.file", "the client list is empty")
     header = [_cell(h) for h in rows[0]]
-    now = _now(request)
+    now = now_of(request)
     rejected: list[dict[str, Any]] = []
     accepted: list[tuple[int, NewNumber]] = []
     seen: set[str] = set()
@@ -214,7 +203,7 @@ async def import_phones(
             continue
         seen.add(number.phone)
         accepted.append((index, number))
-    store = _store(request)
+    store = store_of(request)
     fresh = [n for _, n in accepted]
     try:
         store.add_numbers(campaign.id, fresh, now)
@@ -265,7 +254,7 @@ REPORT_FIELDS = (
 )
 def report_csv(request: Request, campaign_id: int) -> StreamingResponse:
     campaign = _get(request, campaign_id)
-    store = _store(request)
+    store = store_of(request)
 
     def rows() -> Iterator[str]:
         out = io.StringIO()

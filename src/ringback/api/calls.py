@@ -33,18 +33,18 @@ CLOSED_STATUSES = ("finished", "deleted")
 CONTROLLABLE_STATUSES = ("new", "planned", "inProgress", "paused")
 
 
-def _store(request: Request) -> Store:
+def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def _now(request: Request) -> datetime:
+def now_of(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
 
 
 def _campaign(request: Request, token: str) -> CampaignRecord:
-    campaign = _store(request).get_campaign_by_token(token)
+    campaign = store_of(request).get_campaign_by_token(token)
     if campaign is None or campaign.status == "deleted":
         raise ApiError(404, "invalid.token", "no campaign has this token")
     return campaign
@@ -72,8 +72,8 @@ def idempotent(
     """
     if key is None:
         return JSONResponse(run())
-    store = _store(request)
-    now = _now(request)
+    store = store_of(request)
+    now = now_of(request)
     stored = store.get_idempotent(scope, key, now)
     if stored is not None:
         return JSONResponse(stored.body, status_code=stored.status_code)
@@ -84,9 +84,9 @@ def idempotent(
 
 
 def add_phones(request: Request, campaign: CampaignRecord, body: Any) -> list[str]:
-    now = _now(request)
+    now = now_of(request)
     numbers = campaign_settings.build_numbers(body, campaign.settings, now)
-    ids = _store(request).add_numbers(campaign.id, numbers, now)
+    ids = store_of(request).add_numbers(campaign.id, numbers, now)
     wake = getattr(request.app.state, "wake", None)
     if wake is not None:
         wake()
@@ -177,7 +177,7 @@ def cancel(
     phones, ids = _selection(body)
 
     def run() -> list[str]:
-        done = _store(request).cancel_jobs(campaign.id, phones, ids, _now(request))
+        done = store_of(request).cancel_jobs(campaign.id, phones, ids, now_of(request))
         return [str(i) for i in done]
 
     return idempotent(request, f"cancel:{campaign.id}", idempotence_key, body, run)
@@ -191,7 +191,7 @@ def cancel(
 def job_report(request: Request, token: str, body: JsonBody) -> list[dict[str, Any]]:
     campaign = _campaign(request, token)
     phones, ids = _selection(body)
-    return [job_json(j) for j in _store(request).get_jobs(campaign.id, phones=phones, ids=ids)]
+    return [job_json(j) for j in store_of(request).get_jobs(campaign.id, phones=phones, ids=ids)]
 
 
 def _page(data: Any) -> Page:
@@ -251,7 +251,7 @@ def job_report_by_date(request: Request, token: str, body: JsonBody = None) -> d
     data = _body_object(body)
     page = _page(data.get("pagination"))
     flt = _filter(data.get("filter"), "createdAt")
-    jobs = _store(request).jobs_by_date(campaign.id, flt, page)
+    jobs = store_of(request).jobs_by_date(campaign.id, flt, page)
     return _paged([job_json(j) for j in jobs], page)
 
 
@@ -263,7 +263,7 @@ def job_report_by_date(request: Request, token: str, body: JsonBody = None) -> d
 def unfinished(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
     campaign = _campaign(request, token)
     page = _page(_body_object(body) or None)
-    jobs = _store(request).unfinished_jobs(campaign.id, page)
+    jobs = store_of(request).unfinished_jobs(campaign.id, page)
     return _paged([job_json(j) for j in jobs], page)
 
 
@@ -275,7 +275,7 @@ def unfinished(request: Request, token: str, body: JsonBody = None) -> dict[str,
 def attempt_report(request: Request, token: str, body: JsonBody) -> list[dict[str, Any]]:
     campaign = _campaign(request, token)
     phones, ids = _selection(body)
-    attempts = _store(request).get_attempts(campaign.id, phones=phones, ids=ids)
+    attempts = store_of(request).get_attempts(campaign.id, phones=phones, ids=ids)
     return [attempt_json(a) for a in attempts]
 
 
@@ -289,14 +289,14 @@ def attempt_report_by_date(request: Request, token: str, body: JsonBody = None) 
     data = _body_object(body)
     page = _page(data.get("pagination"))
     flt = _filter(data.get("filter"), "startedAt")
-    attempts = _store(request).attempts_by_date(campaign.id, flt, page)
+    attempts = store_of(request).attempts_by_date(campaign.id, flt, page)
     return _paged([attempt_json(a) for a in attempts], page)
 
 
 @router.get(BASE, response_model=schemas.CampaignInfo, summary="The campaign and its short report")
 def campaign_info(request: Request, token: str) -> dict[str, Any]:
     campaign = _campaign(request, token)
-    counts = _store(request).counts(campaign.id)
+    counts = store_of(request).counts(campaign.id)
     settings = campaign.settings
     return {
         "id": campaign.id,
@@ -345,7 +345,7 @@ def control(request: Request, campaign: CampaignRecord, action: str) -> Campaign
         return campaign  # resuming a running campaign changes nothing
     else:
         status = "inProgress" if campaign.started_at is not None else "planned"
-    updated = _store(request).set_campaign_status(campaign.id, status, _now(request))
+    updated = store_of(request).set_campaign_status(campaign.id, status, now_of(request))
     wake = getattr(request.app.state, "wake", None)
     if wake is not None:
         wake()
