@@ -56,5 +56,5 @@ def test_bad_input_is_a_typed_400() -> None:
 
 def test_targets() -> None:
     targets = client.get("/targets").json()
-    assert set(targets) == {"EN", "RU"}
-    assert {"time", "number", "duration"} <= set(targets["RU"])
+    assert set(targets) == {"en", "ru"}
+    assert {"time", "number", "duration"} <= set(targets["ru"])

@@ -45,8 +45,8 @@ def parse_endpoint(
 
 @router.get("/targets")
 def targets() -> dict[str, list[str]]:
-    """The dimensions each language supports (Duckling's shape: language → dims)."""
-    return {lang.upper(): sorted(DIMS) for lang in LANGS}
+    """The dimensions each language supports, Duckling's shape: ``{"en": ["duration", …]}``."""
+    return {lang: sorted(DIMS) for lang in LANGS}
 
 
 def create_app() -> FastAPI:
