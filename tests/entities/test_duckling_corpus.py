@@ -17,7 +17,7 @@ import pytest
 from ringback.entities import parse
 from ringback.entities.corpus import load, passes
 
-FLOORS = {"en": 0.93, "ru": 0.98}
+FLOORS = {"en": 0.94, "ru": 0.98}
 
 
 def score(lang: str) -> tuple[float, dict[str, str], list[str]]:

@@ -6,6 +6,10 @@ appears; consecutive items may only be separated by white space, and a regular-e
 may not start or end inside a word (``rat 6`` has no "at"), exactly like Duckling's adjacency and
 range checks. Each produced token records how many rule applications built it, which the ranking
 uses to prefer the simplest reading of a span.
+
+Evaluation is semi-naive: after the first round a rule only meets combinations holding a token
+made since it last ran, and only if a dimension it needs has grown; regular-expression matches
+are computed once per text.
 """
 
 from __future__ import annotations

@@ -254,6 +254,10 @@ def time_rules() -> list[Rule]:
              lambda c, _, o, d, _m, t: _nth_in(c, t.value, d.value, _n(o) - 1)))  # fmt: skip
     add(rule("last dow of time", "time", [r"(the )?last", Dim("time", lambda t: t.form in ("dow", "cycleword")), r"(of|in)", time(_of_ok)],
              lambda c, _, d, _m, t: _nth_in(c, t.value, d.value, -1)))  # fmt: skip
+    add(rule("closest", "time", [r"(the )?closest", time(_of_ok), r"to", time(nonlatent)],
+             lambda c, _, a, _t, b: _closest(c, a.value, b.value, 1)))  # fmt: skip
+    add(rule("nth closest", "time", [r"(the )?", ordinal(1, 9), r"closest", time(_of_ok), r"to", time(nonlatent)],
+             lambda c, _, o, _c, a, _t, b: _closest(c, a.value, b.value, _n(o))))  # fmt: skip
     add(rule("week word", "time", [r"week-?ends?|wkends?|weeks?"], lambda c, m: _week_word(m)))
     add(
         rule(
@@ -663,6 +667,16 @@ def _nth_in(ctx: Context, outer: Time, inner: Time, n: int) -> Time | None:
         inner.grain,
         form="fixed" if outer.form == "fixed" else "date",
     )
+
+
+def _closest(ctx: Context, t: Time, target: Time, n: int) -> Time | None:
+    """ "the second closest Mon to October fifth": the n-th nearest to the target's start."""
+    s = resolve(target, ctx.ref)
+    if s is None:
+        return None
+    near = [*islice(t.pred.forward(s.start), n), *islice(t.pred.backward(s.start), n)]
+    near.sort(key=lambda x: abs((x.start - s.start).total_seconds()))
+    return fixed_time(near[n - 1]) if len(near) >= n else None
 
 
 def _nth_after(ctx: Context, t: Time, d: Time, n: int) -> Time | None:
