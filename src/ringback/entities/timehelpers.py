@@ -31,10 +31,6 @@ ZONES = {
 }  # fmt: skip
 
 
-def num(test: Any = None) -> Dim:
-    return Dim("number", test)
-
-
 def integer(lo: int, hi: int, digits: bool | None = None) -> Dim:
     def ok(n: Number) -> bool:
         if n.value != int(n.value) or not lo <= n.value <= hi:
@@ -234,10 +230,6 @@ def part_of(s: Span, part: str) -> Time | None:
 
 
 def inter(_: Context, a: Token, b: Token) -> Time | None:
-    return intersect(a.value, b.value)
-
-
-def inter_skip(_: Context, a: Token, _m: Any, b: Token) -> Time | None:
     return intersect(a.value, b.value)
 
 
