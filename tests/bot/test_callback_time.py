@@ -184,5 +184,6 @@ def test_ringback_chat_shows_the_callback_in_the_callees_local_time() -> None:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_projects_xml_tests_pass(bots: dict[str, JaicpBot], lang: str) -> None:
     report = run_project_tests(bots[lang].runtime)
-    assert report.count("passed") == 7, [r for r in report.results if r.status != "passed"]
+    expected = {"en": 8, "ru": 7}[lang]  # en also has the slot-filling case
+    assert report.count("passed") == expected, [r for r in report.results if r.status != "passed"]
     assert report.count("failed") == 0

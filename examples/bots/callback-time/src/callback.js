@@ -38,3 +38,18 @@ function callbackPlan(time, now) {
         until: interval ? time.to.value.substring(11, 16) : null
     };
 }
+
+// Plan the callback and ask the dialer for it: two attempts, five minutes apart, inside the
+// plan's window. Returns the plan (null when the time has passed: nothing is scheduled).
+function scheduleCallback(time, now) {
+    var plan = callbackPlan(time, now);
+    if (plan) {
+        $dialer.redial({
+            startDateTime: new Date(plan.start.getTime()),
+            finishDateTime: new Date(plan.finish.getTime()),
+            maxAttempts: 2, // 2 call attempts in total
+            retryIntervalInMinutes: 5 // 5-minute pause between attempts
+        });
+    }
+    return plan;
+}

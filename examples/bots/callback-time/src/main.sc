@@ -13,15 +13,7 @@ theme: /
     state: When
         q!: * @duckling.time *
         script:
-            $temp.plan = callbackPlan($parseTree["_duckling.time"], new Date());
-            if ($temp.plan) {
-                $dialer.redial({
-                    startDateTime: new Date($temp.plan.start.getTime()),
-                    finishDateTime: new Date($temp.plan.finish.getTime()),
-                    maxAttempts: 2, // 2 call attempts in total
-                    retryIntervalInMinutes: 5 // 5-minute pause between attempts
-                });
-            }
+            $temp.plan = scheduleCallback($parseTree["_duckling.time"], new Date());
         if: !$temp.plan
             a: That time has already passed. When should I call you back?
         elseif: $temp.plan.at && $temp.plan.until
@@ -33,6 +25,20 @@ theme: /
         if: $temp.plan
             script:
                 $dialer.hangUp();
+
+    # "call me later": the time is a required slot filled from @duckling.time, asked for
+    # until the callee names one.
+    state: Later
+        q!: * call [me] [back] later *
+        slot: when || entity = @duckling.time, required = true, prompt = "What time suits you? | Sorry, at what time should I call?"
+        script:
+            $temp.plan = scheduleCallback($parseTree._when, new Date());
+        if: $temp.plan
+            a: Okay! I'll call you back on {{ $temp.plan.day }}. Goodbye!
+            script:
+                $dialer.hangUp();
+        else:
+            a: That time has already passed. When should I call you back?
 
     state: Bye
         q!: * (bye/goodbye/[please] (do not/don't) call *) *

@@ -14,15 +14,7 @@ theme: /
     state: When
         q!: * @duckling.time *
         script:
-            $temp.plan = callbackPlan($parseTree["_duckling.time"], new Date());
-            if ($temp.plan) {
-                $dialer.redial({
-                    startDateTime: new Date($temp.plan.start.getTime()),
-                    finishDateTime: new Date($temp.plan.finish.getTime()),
-                    maxAttempts: 2, // 2 попытки всего
-                    retryIntervalInMinutes: 5 // 5 минут между попытками
-                });
-            }
+            $temp.plan = scheduleCallback($parseTree["_duckling.time"], new Date());
         if: !$temp.plan
             a: Это время уже прошло. Когда вам перезвонить?
         elseif: $temp.plan.at && $temp.plan.until
