@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from ringback.entities import calendars as K
 from ringback.entities import panchang as P
@@ -271,6 +272,7 @@ def _islamic_year(d: date) -> int:
 
 
 def _multi_time(name: str, fn: Callable[[int], list[date]]) -> Time:
+    @cache  # the dates of a year never change; some take astronomy to find
     def members(y: int) -> list[S.Span]:
         return [S.unit(datetime(d.year, d.month, d.day), Grain.day) for d in fn(y)]
 
@@ -278,6 +280,7 @@ def _multi_time(name: str, fn: Callable[[int], list[date]]) -> Time:
 
 
 def _day_time(name: str, fn: DayRule) -> Time:
+    @cache
     def members(y: int) -> list[S.Span]:
         try:
             d = fn(y)
@@ -289,6 +292,7 @@ def _day_time(name: str, fn: DayRule) -> Time:
 
 
 def _span_time(name: str, fn: SpanRule) -> Time:
+    @cache
     def members(y: int) -> list[S.Span]:
         a, b = fn(y)
         start = datetime(a.year, a.month, a.day)
