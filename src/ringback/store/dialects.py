@@ -16,11 +16,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import URL, make_url
@@ -131,13 +142,23 @@ def is_deadlock(error: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in ("40P01", "40001")
 
 
-def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...]) -> None:
-    """Insert ``values``, or overwrite the row with the same ``keys`` (both dialects share
-    ``INSERT … ON CONFLICT … DO UPDATE``, but SQLAlchemy builds it per dialect)."""
-    module = sqlite_dml if conn.dialect.name == "sqlite" else postgresql_dml
-    statement = module.insert(table).values(**values)
-    changed = {name: statement.excluded[name] for name in values if name not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))
+@functools.cache
+def upsert_statement(dialect: str, table: Table) -> Any:
+    """``INSERT … ON CONFLICT (primary key) DO UPDATE`` of every other column, with parameters
+    ``b_<column>``. Both dialects speak it, but SQLAlchemy builds it per dialect."""
+    module = sqlite_dml if dialect == "sqlite" else postgresql_dml
+    statement = module.insert(table).values(
+        {c.name: bindparam(f"b_{c.name}", type_=c.type) for c in table.columns}
+    )
+    keys = [c.name for c in table.primary_key.columns]
+    changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+def upsert(conn: Connection, table: Table, values: dict[str, Any]) -> None:
+    """Insert a row of ``table``, or overwrite the one with the same primary key."""
+    statement = upsert_statement(conn.dialect.name, table)
+    conn.execute(statement, {f"b_{name}": value for name, value in values.items()})
 
 
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:

@@ -47,10 +47,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql as postgresql_dml
-from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import DBAPIError
 
 from ringback.domain.errors import ValidationError
 from ringback.store import dialects
@@ -85,6 +82,7 @@ from ringback.store.schema import (
 )
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -223,6 +221,19 @@ def _settle(status: str, cancel_requested: bool, campaign_status: str) -> str:
     return status
 
 
+def _retrying(begin: Callable[[], AbstractContextManager[C]], work: Callable[[C], T]) -> T:
+    """``work`` in the transaction ``begin()`` opens, rerun when PostgreSQL broke a deadlock
+    (each transaction is short and idempotent until it commits)."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            with begin() as tx:
+                return work(tx)
+        except Exception as error:
+            if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
+                raise
+    raise AssertionError("unreachable")
+
+
 def _between(column: Any, low: datetime | None, high: datetime | None) -> list[Any]:
     conditions = []
     if low is not None:
@@ -254,26 +265,18 @@ class SqlStore:
                 yield conn
 
     def _run(self, work: Callable[[Connection], T], *, read: bool = False) -> T:
-        """Run ``work`` in one transaction; retried when PostgreSQL breaks a deadlock."""
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                with self._transaction(read) as conn:
-                    return work(conn)
-            except DBAPIError as error:
-                if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
-                    raise
-        raise AssertionError("unreachable")
+        """Run ``work`` in one transaction through SQLAlchemy."""
+        return _retrying(lambda: self._transaction(read), work)
 
     def _run_hot(self, work: Callable[[Transaction], T]) -> T:
-        """Like :meth:`_run`, on the driver (:mod:`.driver`): for claim and finish."""
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                with self._lock, self._driver.transaction() as tx:
-                    return work(tx)
-            except Exception as error:
-                if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
-                    raise
-        raise AssertionError("unreachable")
+        """Run ``work`` in one write transaction on the driver (:mod:`.driver`): claim, finish."""
+
+        @contextmanager
+        def begin() -> Iterator[Transaction]:
+            with self._lock, self._driver.transaction() as tx:
+                yield tx
+
+        return _retrying(begin, work)
 
     # -- lifecycle -------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -658,12 +661,12 @@ class SqlStore:
             self._record_redial(tx, result, current)
             if result.client_data is not None:
                 tx.run(
-                    _upsert_client(self.engine.dialect.name),
+                    dialects.upsert_statement(self.engine.dialect.name, clients),
                     {
-                        "b_campaign": current.campaign_id,
+                        "b_campaign_id": current.campaign_id,
                         "b_phone": current.phone,
                         "b_data": encode(result.client_data),
-                        "b_updated": ended,
+                        "b_updated_at": ended,
                     },
                 )
             return True
@@ -999,14 +1002,13 @@ class SqlStore:
                     "request_hash": response.request_hash,
                     "created_at": to_ms(now),
                 },
-                keys=("scope", "key"),
             )
 
         self._run(work)
 
     def add_api_key(self, key_hash: str, now: datetime) -> None:
         values = {"key_hash": key_hash, "created_at": to_ms(now)}
-        self._run(lambda conn: dialects.upsert(conn, api_keys, values, keys=("key_hash",)))
+        self._run(lambda conn: dialects.upsert(conn, api_keys, values))
 
     def has_api_key(self, key_hash: str) -> bool:
         query = select(api_keys.c.key_hash).where(api_keys.c.key_hash == key_hash)
@@ -1131,21 +1133,6 @@ _INSERT_REDIAL_REQUEST = insert(redial_requests).values(
     created_job_id=bindparam("b_job"),
     created_at=bindparam("b_created"),
 )
-
-
-@functools.cache
-def _upsert_client(dialect: str) -> Any:
-    module = sqlite_dml if dialect == "sqlite" else postgresql_dml
-    statement = module.insert(clients).values(
-        campaign_id=bindparam("b_campaign"),
-        phone=bindparam("b_phone"),
-        data=bindparam("b_data"),
-        updated_at=bindparam("b_updated"),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["campaign_id", "phone"],
-        set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
-    )
 
 
 @functools.cache
