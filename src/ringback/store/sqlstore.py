@@ -19,6 +19,11 @@ How the line limit stays airtight (``claim_due``): the claim transaction
 
 The unique partial indexes on unfinished attempts (one per line, one per job) make the database
 refuse anything else, should a future change break the protocol.
+
+Claim and finish, the two calls a dialer makes per attempt, run on the driver connection with
+statements compiled once (:mod:`ringback.store.driver`); everything else goes through
+SQLAlchemy Core as usual. Errors from those two are the driver's own (``sqlite3`` /
+``psycopg``), not SQLAlchemy's wrappers.
 """
 
 from __future__ import annotations
