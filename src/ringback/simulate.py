@@ -49,7 +49,7 @@ def iso_utc(t: datetime) -> str:
 @contextmanager
 def open_run_store(url: str | None) -> Iterator[Store]:
     """The store of a run: ``url``, or a private SQLite file deleted afterwards."""
-    from ringback.store import open_store  # type: ignore[attr-defined]
+    from ringback.store import open_store
 
     if url is not None:
         store: Store = open_store(url)

@@ -81,13 +81,8 @@ def load_campaign_bot(settings: dict[str, Any]) -> Bot:
     path = settings.get("bot")
     if not path:
         return BuiltinBot()
-    try:
-        from ringback.bot import load_bot  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise BotUnavailableError(
-            f"campaign.bot is {path!r} but the bot runtime (ringback.bot.load_bot) is not "
-            f"available: {error}"
-        ) from None
+    from ringback.bot import load_bot  # here: V8 starts only for campaigns with a bot
+
     try:
         bot: Bot = load_bot(path)
     except Exception as error:  # the project's own error says file and line
