@@ -41,12 +41,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Connection,
     Integer,
     bindparam,
     case,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -1237,13 +1239,18 @@ _REDIAL_SOURCE = select(call_jobs.c.payload, call_jobs.c.gmt_zone).where(
 _BUSY_LINES = select(attempts.c.line).where(
     attempts.c.campaign_id == bindparam("b_campaign"), text(IN_FLIGHT_SQL)
 )
+_UNINDEXED_DUE_AT = literal_column("+call_jobs.due_at", BigInteger())
+_UNINDEXED_CLOSES_AT = literal_column("+call_jobs.closes_at", BigInteger())
 _DUE = (
     select(call_jobs.c.id)
     .where(
         call_jobs.c.campaign_id == bindparam("b_campaign"),
         text(SCHEDULABLE_SQL),
-        call_jobs.c.due_at <= bindparam("b_now"),
-        call_jobs.c.closes_at > bindparam("b_now"),
+        # The unary plus keeps SQLite's planner off the due_at/closes_at range indexes: with
+        # them it sorted every open job of the campaign (a temp B-tree, O(queue) per claim);
+        # walking ix_call_jobs_due in order stops after `limit` due rows.
+        _UNINDEXED_DUE_AT <= bindparam("b_now"),
+        _UNINDEXED_CLOSES_AT > bindparam("b_now"),
     )
     .order_by(*DUE_ORDER)
     .limit(bindparam("b_limit"))
