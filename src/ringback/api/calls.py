@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from ringback import campaign as campaign_settings
 from ringback.api import schemas
 from ringback.api.errors import TOKEN_RESPONSES, ApiError
-from ringback.api.records import attempt_json, job_json
+from ringback.api.records import attempt_json, job_json, ms
 from ringback.domain.errors import ValidationError
 from ringback.domain.policy import parse_instant
 from ringback.store.base import CampaignRecord, Page, Store, StoredResponse, TimeFilter
@@ -241,6 +241,12 @@ def _body_object(body: Any) -> dict[str, Any]:
     return body
 
 
+def _by_date(body: Any, first: str) -> tuple[TimeFilter, Page]:
+    """``{"filter": {<first>From, <first>To, finishedAtFrom, finishedAtTo}, "pagination"}``."""
+    data = _body_object(body)
+    return _filter(data.get("filter"), first), _page(data.get("pagination"))
+
+
 @router.post(
     BASE + "/callJob/getReportByDate",
     response_model=schemas.CallJobPage,
@@ -248,9 +254,7 @@ def _body_object(body: Any) -> dict[str, Any]:
 )
 def job_report_by_date(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
     campaign = _campaign(request, token)
-    data = _body_object(body)
-    page = _page(data.get("pagination"))
-    flt = _filter(data.get("filter"), "createdAt")
+    flt, page = _by_date(body, "createdAt")
     jobs = store_of(request).jobs_by_date(campaign.id, flt, page)
     return _paged([job_json(j) for j in jobs], page)
 
@@ -286,9 +290,7 @@ def attempt_report(request: Request, token: str, body: JsonBody) -> list[dict[st
 )
 def attempt_report_by_date(request: Request, token: str, body: JsonBody = None) -> dict[str, Any]:
     campaign = _campaign(request, token)
-    data = _body_object(body)
-    page = _page(data.get("pagination"))
-    flt = _filter(data.get("filter"), "startedAt")
+    flt, page = _by_date(body, "startedAt")
     attempts = store_of(request).attempts_by_date(campaign.id, flt, page)
     return _paged([attempt_json(a) for a in attempts], page)
 
@@ -302,10 +304,10 @@ def campaign_info(request: Request, token: str) -> dict[str, Any]:
         "id": campaign.id,
         "name": campaign.name,
         "projectName": settings.get("bot") or "builtin",
-        "creationDate": int(campaign.created_at.timestamp() * 1000),
+        "creationDate": ms(campaign.created_at),
         "botId": settings.get("bot") or "builtin",
-        "startTime": _ms(campaign.started_at),
-        "endTime": _ms(campaign.finished_at),
+        "startTime": ms(campaign.started_at),
+        "endTime": ms(campaign.finished_at),
         "status": campaign.status,
         "maxSimultaneousCalls": campaign.lines,
         "shortReport": {
@@ -317,10 +319,6 @@ def campaign_info(request: Request, token: str) -> dict[str, Any]:
             "retryCalls": counts.on_retry,
         },
     }
-
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
 
 
 @router.get(BASE + "/status", response_model=str)
