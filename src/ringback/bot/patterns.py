@@ -56,6 +56,7 @@ whose required words (or lemmas) is absent from the utterance.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -1090,11 +1091,19 @@ class Matcher:
             return
         self._index = {}
         self._always = []
+        uses: Counter[str] = Counter()  # feature → entries that require it in some clause
         for entry in self._entries:
             entry.clauses = entry.node.requirements(self.library, frozenset())
             entry.min_len = entry.node.min_len(self.library, frozenset())
+            uses.update({f for clause in entry.clauses for f in clause})
+        for entry in self._entries:
             if entry.clauses:
-                for feature in min(entry.clauses, key=len):
+                # Index an entry under its most selective clause: the one whose features the
+                # fewest entries share. A common word ("please", or the "w" that "w12" splits
+                # into) would otherwise put most entries under one key, and every utterance
+                # holding it would try them all.
+                clause = min(entry.clauses, key=lambda c: sum(uses[f] for f in c))
+                for feature in clause:
                     self._index.setdefault(feature, []).append(entry)
             else:
                 self._always.append(entry)
