@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -156,3 +157,20 @@ def test_the_engine_works_inside_a_running_event_loop() -> None:
         return value
 
     assert asyncio.run(main()) == 42
+
+
+def test_the_engine_works_from_another_thread_after_a_timeout() -> None:
+    """Evaluations run from the calling thread (not mini-racer's loop): any thread will do,
+    one at a time, and a cancelled task's late result never answers a later evaluation."""
+    js = fresh_engine(timeout_ms=100)
+    js.begin_request(RequestData(now=NOW))
+    with pytest.raises(ScriptError, match="time limit"):
+        js.exec("for (;;) {}", file="main.sc", line=1)
+    js.end_request()
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(assert_next_request_works(js)))
+    worker.start()
+    worker.join()
+    assert done == [None]
+    assert_next_request_works(js)
+    js.close()
