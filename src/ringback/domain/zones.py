@@ -24,14 +24,24 @@ Decisions (where SPEC is silent):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    REGION_CODE_FOR_NON_GEO_ENTITY,
+    PhoneMetadata,
+    PhoneNumberDesc,
+    PhoneNumberType,
+    is_number_type_geographical,
+)
 from phonenumbers import timezone as phone_timezones
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from ringback.domain.errors import ValidationError
 from ringback.domain.policy import CallingPolicy
@@ -51,32 +61,305 @@ _UNKNOWN_ZONE = "Etc/Unknown"
 _ZONE_FIXES: dict[tuple[int, str], str] = {(7, "Europe/Bucharest"): "Europe/Kaliningrad"}
 
 
-def normalize_phone(phone: str) -> str:
-    """Return the number as digits with country code, or raise ``phone.bad.format``.
+class Phone(NamedTuple):
+    """A valid number, parsed once: what validation, planning and the API need of it.
 
-    >>> normalize_phone(" +79161234567 ")
-    '79161234567'
+    (A named tuple, not a frozen dataclass: one is made per number added, at a third of the
+    cost.)"""
+
+    digits: str  # country code and national number, no "+": the stored form
+    country_code: int
+    region: str  # phonenumbers' region ("US", "KZ"; "001" for non-geographic codes)
+    zones: tuple[str, ...]  # candidate_zones(digits)
+
+
+def parse_phone(phone: str) -> Phone:
+    """The number parsed, or raise ``phone.bad.format`` (see :func:`normalize_phone`).
+
+    >>> phone = parse_phone("+79161234567")
+    >>> phone.digits, phone.region, len(phone.zones)  # a mobile: every zone of +7
+    ('79161234567', 'RU', 16)
     """
     text = phone.strip() if isinstance(phone, str) else ""
     digits = text.removeprefix("+")
-    if not _DIGITS.fullmatch(digits) or _parse(digits) is None:
+    parsed = _phone(digits) if _DIGITS.fullmatch(digits) else None
+    if parsed is None:
         raise ValidationError(
             "phone.bad.format",
             f"phone {phone!r} is not a valid phone number; expected digits with country code, "
             "e.g. 79161234567",
             phone=phone,
         )
-    return digits
+    return parsed
 
 
-@lru_cache(maxsize=1 << 16)
-def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
-    """The parsed number when it is valid, else None (cached: the engine asks again and again)."""
+def normalize_phone(phone: str) -> str:
+    """Return the number as digits with country code, or raise ``phone.bad.format``.
+
+    >>> normalize_phone(" +79161234567 ")
+    '79161234567'
+    """
+    return parse_phone(phone).digits
+
+
+@lru_cache(maxsize=1 << 17)
+def candidate_zones(phone: str) -> tuple[str, ...]:
+    """IANA zones phonenumbers gives for the number, data fixes applied; () when none is known.
+
+    >>> candidate_zones("74012123456")
+    ('Europe/Kaliningrad',)
+    """
+    digits = phone.strip().removeprefix("+")
+    parsed = _phone(digits) if _DIGITS.fullmatch(digits) else None
+    return () if parsed is None else parsed.zones
+
+
+# --- phonenumbers, compiled -----------------------------------------------------------------
+#
+# ``phonenumbers.parse`` + ``is_valid_number`` + ``time_zones_for_number`` cost ~100 µs a
+# number: the number's type (a dozen regular expressions) is computed four times and every
+# pattern goes through ``re.compile``'s cache. ``_phone`` follows the same steps of the pinned
+# phonenumbers (9.0.43) for digits after a "+", once, with the patterns compiled once per region
+# and pre-filtered by length, so the answer is the same for every number
+# (tests/domain/test_zones_fast.py compares it with the plain calls). The one step it does not
+# repeat is the national-prefix stripping ``parse`` attempts (``+7 8…``, ``+1 1…``): a number
+# whose national part starts with its country's national prefix goes through phonenumbers
+# itself.
+
+_Match = Callable[[str], "re.Match[str] | None"]
+_UNKNOWN = PhoneNumberType.UNKNOWN
+# The types _number_type_helper tries before fixed line / mobile, in its order.
+_SPECIAL_TYPES = (
+    (PhoneNumberType.PREMIUM_RATE, "premium_rate"),
+    (PhoneNumberType.TOLL_FREE, "toll_free"),
+    (PhoneNumberType.SHARED_COST, "shared_cost"),
+    (PhoneNumberType.VOIP, "voip"),
+    (PhoneNumberType.PERSONAL_NUMBER, "personal_number"),
+    (PhoneNumberType.PAGER, "pager"),
+    (PhoneNumberType.UAN, "uan"),
+    (PhoneNumberType.VOICEMAIL, "voicemail"),
+)
+# What a region checks for a national number of one length: the general pattern (None: no
+# number of this length is valid), the special types, fixed line, mobile, and whether fixed
+# line and mobile share one pattern.
+_LengthRules = tuple[
+    _Match | None, tuple[tuple[int, _Match], ...], _Match | None, _Match | None, bool
+]
+
+
+class _RegionRules:
+    """One region's number patterns (``_number_type_helper``), compiled per national length."""
+
+    __slots__ = ("_by_length", "_metadata", "code", "leading_digits", "valid_for_code")
+
+    def __init__(self, code: str, metadata: PhoneMetadata, country_code: int) -> None:
+        self.code = code
+        self._metadata = metadata
+        leading = metadata.leading_digits
+        self.leading_digits = None if leading is None else re.compile(leading).match
+        # is_valid_number_for_region: a geographic region must have the number's country code.
+        self.valid_for_code = code == REGION_CODE_FOR_NON_GEO_ENTITY or (
+            metadata.country_code == country_code
+        )
+        self._by_length: dict[int, _LengthRules] = {}
+
+    def number_type(self, nsn: str) -> int:
+        rules = self._by_length.get(len(nsn))
+        if rules is None:
+            rules = self._by_length[len(nsn)] = self._rules(len(nsn))
+        general, special, fixed_line, mobile, same = rules
+        if general is None or general(nsn) is None:
+            return _UNKNOWN
+        for kind, match in special:
+            if match(nsn) is not None:
+                return kind
+        if fixed_line is not None and fixed_line(nsn) is not None:
+            if same or (mobile is not None and mobile(nsn) is not None):
+                return PhoneNumberType.FIXED_LINE_OR_MOBILE
+            return PhoneNumberType.FIXED_LINE
+        if not same and mobile is not None and mobile(nsn) is not None:
+            return PhoneNumberType.MOBILE
+        return _UNKNOWN
+
+    def _rules(self, length: int) -> _LengthRules:
+        metadata = self._metadata
+        special = tuple(
+            (kind, match)
+            for kind, name in _SPECIAL_TYPES
+            if (match := _desc_match(getattr(metadata, name), length)) is not None
+        )
+        return (
+            _desc_match(metadata.general_desc, length),
+            special,
+            _desc_match(metadata.fixed_line, length),
+            _desc_match(metadata.mobile, length),
+            bool(metadata.same_mobile_and_fixed_line_pattern),
+        )
+
+
+def _desc_match(desc: PhoneNumberDesc | None, length: int) -> _Match | None:
+    """``_is_number_matching_desc`` for numbers of ``length`` digits; None: never matches."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    if desc.possible_length and length not in desc.possible_length:
+        return None
+    return re.compile(desc.national_number_pattern).fullmatch
+
+
+class _CountryRules:
+    """What one country calling code needs: the national prefix, the regions in order, and
+    the time-zone data of its numbers."""
+
+    __slots__ = (
+        "_by_prefix",
+        "code",
+        "country_zones",
+        "geographic",
+        "national_prefix",
+        "prefix_lengths",
+        "regions",
+        "single",
+    )
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        names = COUNTRY_CODE_TO_REGION_CODE[code]
+        # parse() strips the national prefix by the main region's metadata.
+        main = PhoneMetadata.metadata_for_region_or_calling_code(code, names[0])
+        prefix = None if main is None else main.national_prefix_for_parsing
+        self.national_prefix = re.compile(prefix).match if prefix else None
+        regions = []
+        for name in names:
+            metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, name)
+            if metadata is not None:  # region_code_for_number skips these; nothing is valid
+                regions.append(_RegionRules(name, metadata, code))
+        self.regions = tuple(regions)
+        self.single = len(names) == 1
+        self.geographic = frozenset(
+            kind for kind in PhoneNumberType.values() if is_number_type_geographical(kind, code)
+        )
+        # The E.164 digits start with the code, so only keys that start with it (or that it
+        # starts with) can match: their lengths, longest first, are all the lookup must try.
+        text = str(code)
+        self.prefix_lengths = tuple(
+            sorted(
+                {len(k) for k in TIMEZONE_DATA if k.startswith(text) or text.startswith(k)},
+                reverse=True,
+            )
+        )
+        self.country_zones = _fixed(code, _country_level_zones(code))
+        self._by_prefix: dict[str, tuple[str, ...]] = {}
+
+    def region_and_type(self, nsn: str) -> tuple[_RegionRules | None, int]:
+        """``region_code_for_number`` and ``number_type``, the type computed once."""
+        regions = self.regions
+        if self.single:
+            return (regions[0], regions[0].number_type(nsn)) if regions else (None, _UNKNOWN)
+        for region in regions:
+            if region.leading_digits is not None:
+                if region.leading_digits(nsn):
+                    return region, region.number_type(nsn)
+            else:
+                kind = region.number_type(nsn)
+                if kind != _UNKNOWN:
+                    return region, kind
+        return None, _UNKNOWN
+
+    def zones(self, e164: str, kind: int) -> tuple[str, ...]:
+        """``time_zones_for_number`` of a valid number of type ``kind``, data fixes applied.
+
+        Geographic types take the longest ``TIMEZONE_DATA`` prefix of the E.164 digits, the
+        others the country's entry; every number that matches the same key gets its zones.
+        """
+        if kind not in self.geographic:
+            return self.country_zones
+        key = ""  # no prefix matches: the unknown zone
+        for length in self.prefix_lengths:
+            if e164[:length] in TIMEZONE_DATA:
+                key = e164[:length]
+                break
+        zones = self._by_prefix.get(key)
+        if zones is None:
+            names = TIMEZONE_DATA[key] if key else (_UNKNOWN_ZONE,)
+            zones = self._by_prefix[key] = _fixed(self.code, names)
+        return zones
+
+
+_COUNTRIES: dict[int, _CountryRules] = {}
+
+
+def _country(code: int) -> _CountryRules:
+    rules = _COUNTRIES.get(code)
+    if rules is None:
+        rules = _COUNTRIES[code] = _CountryRules(code)
+    return rules
+
+
+def _country_code(digits: str) -> int:
+    """``_extract_country_code``: the first 1-3 digits that are a calling code, else 0."""
+    if digits[0] != "0":
+        for end in (1, 2, 3):
+            code = int(digits[:end])
+            if code in COUNTRY_CODE_TO_REGION_CODE:
+                return code
+    return 0
+
+
+def _phone(digits: str) -> Phone | None:
+    """The parsed number when ``"+" + digits`` is valid, else None; digits are ASCII, 1-15.
+
+    The steps of ``parse`` for such input: fewer than 3 digits is too short after the "+"; no
+    calling code in the first three digits is invalid; a national part under 2 digits is too
+    short. Then ``is_valid_number`` and ``time_zones_for_number`` (the E.164 form is
+    ``digits`` itself, as nothing was stripped).
+    """
+    if len(digits) <= 2:
+        return None
+    code = _country_code(digits)
+    if code == 0:
+        return None
+    nsn = digits[len(str(code)) :]
+    if len(nsn) < 2:
+        return None
+    country = _COUNTRIES.get(code) or _country(code)
+    if country.national_prefix is not None and country.national_prefix(nsn):
+        return _phone_by_phonenumbers(digits)
+    region, kind = country.region_and_type(nsn)
+    if region is None or kind == _UNKNOWN or not region.valid_for_code:
+        return None
+    return Phone(digits, code, region.code, country.zones(digits, kind))
+
+
+def _phone_by_phonenumbers(digits: str) -> Phone | None:
+    """The plain phonenumbers calls (numbers that start with their national prefix)."""
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
-    return number if phonenumbers.is_valid_number(number) else None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    code = number.country_code or 0
+    region = phonenumbers.region_code_for_number(number) or ""
+    return Phone(digits, code, region, _fixed(code, phone_timezones.time_zones_for_number(number)))
+
+
+def _country_level_zones(code: int) -> tuple[str, ...]:
+    """``_country_level_time_zones_for_number``, its prefix loop as written."""
+    text = str(code)
+    for length in range(TIMEZONE_LONGEST_PREFIX, 0, -1):
+        if text[: 1 + length] in TIMEZONE_DATA:
+            return TIMEZONE_DATA[text[: 1 + length]]
+    return (_UNKNOWN_ZONE,)
+
+
+def _fixed(code: int, names: Iterable[str]) -> tuple[str, ...]:
+    """Data fixes applied, the unknown zone and zones ``zoneinfo`` lacks dropped, no repeats."""
+    zones: list[str] = []
+    for name in names:
+        fixed = _ZONE_FIXES.get((code, name), name)
+        if fixed != _UNKNOWN_ZONE and fixed not in zones and zone_info(fixed) is not None:
+            zones.append(fixed)
+    return tuple(zones)
 
 
 @lru_cache(maxsize=1024)
@@ -120,26 +403,6 @@ def _parse_gmt_zone(text: str) -> tzinfo | None:
     return timezone(-offset if sign == "-" else offset)
 
 
-@lru_cache(maxsize=1 << 17)
-def candidate_zones(phone: str) -> tuple[str, ...]:
-    """IANA zones phonenumbers gives for the number, data fixes applied; () when none is known.
-
-    >>> candidate_zones("74012123456")
-    ('Europe/Kaliningrad',)
-    """
-    digits = phone.strip().removeprefix("+")
-    number = _parse(digits) if _DIGITS.fullmatch(digits) else None
-    if number is None:
-        return ()
-    code = number.country_code or 0
-    zones: list[str] = []
-    for name in phone_timezones.time_zones_for_number(number):
-        fixed = _ZONE_FIXES.get((code, name), name)
-        if fixed != _UNKNOWN_ZONE and fixed not in zones and zone_info(fixed) is not None:
-            zones.append(fixed)
-    return tuple(zones)
-
-
 @dataclass(frozen=True, slots=True)
 class ZoneResolution:
     """Which zone an attempt uses and why (the ``zone`` / ``zoneSource`` of attempt records)."""
@@ -151,7 +414,7 @@ class ZoneResolution:
 
 
 def resolve_zone(
-    phone: str,
+    phone: str | Phone,
     gmt_zone: str | None,
     campaign_zone: str,
     policy: CallingPolicy,
@@ -171,11 +434,14 @@ def resolve_zone(
     is open in both → ``intersection``, local times shown in New York. ``18005550100``
     (toll-free: 42 zones from Guam, UTC+10, to Newfoundland, UTC−3:30) has no common hour →
     ``campaign``.
+
+    ``phone`` is the digits or, to save a lookup, the :class:`Phone` ``parse_phone`` gave.
     """
     if gmt_zone is not None and gmt_zone.strip():
-        tz = parse_gmt_zone(gmt_zone, phone=phone)
+        digits = phone.digits if isinstance(phone, Phone) else phone
+        tz = parse_gmt_zone(gmt_zone, phone=digits)
         return ZoneResolution(gmt_zone, "explicit", tz, (tz,))
-    candidates = candidate_zones(phone)
+    candidates = phone.zones if isinstance(phone, Phone) else candidate_zones(phone)
     if len(candidates) == 1 or campaign_zone in candidates:
         name = candidates[0] if len(candidates) == 1 else campaign_zone
         tz = _known_zone(name)
