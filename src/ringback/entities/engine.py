@@ -15,6 +15,8 @@ are computed once per text.
 from __future__ import annotations
 
 import re
+import re._constants as _sre  # type: ignore[import-not-found]
+import re._parser as _sre_parser  # type: ignore[import-not-found]
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -88,6 +90,89 @@ def _boundary(text: str, i: int) -> bool:
     return a == 0 or a != b
 
 
+def _known(c: str) -> bool:
+    """Characters whose case-insensitive matches are just their lower/upper case forms: ASCII
+    and the Cyrillic block (``re`` also equates "ſ" with "s", "ı" with "i", old Cyrillic glyph
+    variants with their letters; those lie outside)."""
+    return c < "\x80" or "\u0400" <= c <= "\u04ff"
+
+
+_Heads = tuple[frozenset[str], bool]  # first characters (lower case) and "may match empty"
+
+
+def _heads(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The lower-case characters a non-empty match of ``pattern`` can start with, or None when
+    that is not known or the pattern may match the empty string (then it may match anywhere).
+
+    A superset is always safe: the set only rules out texts that cannot hold a match. It is
+    read from ``re``'s own parse of the pattern (a private module): anything unforeseen there
+    gives None, which only costs the pre-filter.
+    """
+    try:
+        h = _heads_seq(_sre_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return None
+    return None if h is None or h[1] else h[0]
+
+
+def _heads_seq(items: Any) -> _Heads | None:
+    out: set[str] = set()
+    for op, av in items:
+        h = _heads_item(op, av)
+        if h is None:
+            return None
+        out |= h[0]
+        if not h[1]:
+            return frozenset(out), False
+    return frozenset(out), True
+
+
+def _heads_chars(*cs: str) -> _Heads | None:
+    if not all(_known(ch) for ch in cs):
+        return None
+    return frozenset(ch.lower() for ch in cs), False
+
+
+def _heads_item(op: Any, av: Any) -> _Heads | None:
+    c = _sre
+    if op is c.LITERAL:
+        return _heads_chars(chr(av))
+    if op is c.IN:
+        found: set[str] = set()
+        for kind, v in av:
+            if kind is c.LITERAL:
+                h = _heads_chars(chr(v))
+            elif kind is c.RANGE and v[1] - v[0] < 256:
+                h = _heads_chars(*map(chr, range(v[0], v[1] + 1)))
+            elif kind is c.CATEGORY and v is c.CATEGORY_DIGIT:
+                h = _heads_chars(*"0123456789")  # other digits lie outside the known characters
+            else:
+                return None
+            if h is None:
+                return None
+            found |= h[0]
+        return frozenset(found), False
+    if op is c.BRANCH:
+        found, empty = set(), False
+        for branch in av[1]:
+            h = _heads_seq(branch)
+            if h is None:
+                return None
+            found |= h[0]
+            empty = empty or h[1]
+        return frozenset(found), empty
+    if op is c.SUBPATTERN:
+        return _heads_seq(av[3]) if not av[1] and not av[2] else None  # no inline flags
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        h = _heads_seq(av[2])
+        return None if h is None else (h[0], h[1] or av[0] == 0)
+    if op is c.ATOMIC_GROUP:
+        return _heads_seq(av)
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return frozenset(), True  # zero width: the next item starts the match
+    return None
+
+
 class Chart:
     def __init__(self, text: str, ctx: Context, rules: Sequence[Rule]) -> None:
         self.text = text
@@ -97,9 +182,17 @@ class Chart:
         self.by_dim: dict[str, list[Token]] = defaultdict(list)
         self.keys: set[tuple[Any, ...]] = set()
         self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
-        self.starts = [i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)]
+        self.start_set = {
+            i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)
+        }
         self.count = 0
         self.newest: dict[str, int] = {}  # dim → token count just after its newest token
+        # Per token test: the tokens of its dimension that pass it, in creation order, and how
+        # many of the dimension's tokens have been tested so far.
+        self.passing: dict[int, tuple[list[Token], list[int]]] = {}
+        self.table = _prepared(rules)
+        # Rules to run: never run yet, or a token of a dimension they need made since they ran.
+        self.dirty: set[int] = set(range(len(self.table.rules)))
 
     def _regex_at(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
         key = (id(pattern), pos)
@@ -120,22 +213,43 @@ class Chart:
     def _ok(item: Dim, t: Token) -> bool:
         return item.test is None or bool(item.test(t.value))
 
+    def _passing(self, item: Dim) -> list[Token]:
+        """The tokens of ``item``'s dimension that pass its test, each tested once."""
+        tokens = self.by_dim[item.dim]
+        hit = self.passing.get(id(item))
+        if hit is None:
+            hit = self.passing[id(item)] = ([], [0])
+        out, done = hit
+        if done[0] < len(tokens):
+            test = item.test
+            fresh = tokens[done[0] :]
+            out.extend(fresh if test is None else [t for t in fresh if test(t.value)])
+            done[0] = len(tokens)
+        return out
+
     def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
         if isinstance(item, Dim):
-            tokens = self.by_dim[item.dim]
+            tokens = self._passing(item)
             if since:  # tokens are kept in creation order: the fresh ones are a suffix
-                tokens = tokens[bisect_left(tokens, since, key=lambda t: t.seq) :]
-            return [t for t in tokens if self._ok(item, t)]
-        first = item.search(self.text)  # one scan in C rules out most patterns
-        if first is None:
-            return []
+                return tokens[bisect_left(tokens, since, key=_seq) :]
+            return list(tokens)
+        # Searching finds, in C, the next position where the pattern matches at all (the match
+        # there is the one ``match`` would give): only those positions are checked in Python.
         out = []
-        for pos in self.starts:
-            if pos < first.start():
+        text, starts, cache = self.text, self.start_set, self.re_cache
+        pos = 0
+        while (m := item.search(text, pos)) is not None:
+            at = m.start()
+            if at >= len(text):  # an empty match at the end is no start (and search clamps)
+                break
+            pos = at + 1
+            if at not in starts:
                 continue
-            m = self._regex_at(item, pos)
-            if m is not None:
-                out.append(m)
+            if m.end() > at and not _boundary(text, m.end()):
+                cache[(id(item), at)] = None
+                continue
+            cache[(id(item), at)] = m
+            out.append(m)
         return out
 
     def _next(self, item: re.Pattern[str] | Dim, pos: int) -> list[Any]:
@@ -169,6 +283,7 @@ class Chart:
         self.by_dim[r.dim].append(token)
         self.count += 1
         self.newest[r.dim] = self.count
+        self.dirty.update(self.table.needing.get(r.dim, ()))
         return True
 
     def _apply(self, r: Rule, firsts: list[Any] | None, since: int | None) -> None:
@@ -177,8 +292,9 @@ class Chart:
         if since is None:
             self._expand(r, firsts, -1, 0)
             return
+        newest = self.newest
         for j, item in enumerate(r.items):
-            if isinstance(item, Dim):
+            if isinstance(item, Dim) and newest.get(item.dim, 0) > since:
                 self._expand(r, firsts, j, since)
 
     def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
@@ -188,7 +304,7 @@ class Chart:
             firsts = [t for t in firsts if t.seq >= since]
         partials: list[list[Any]] = [[p] for p in firsts]
         for j in range(1, len(r.items)):
-            extended = []
+            extended: list[list[Any]] = []
             for parts in partials:
                 last = parts[-1]
                 end = last.end if isinstance(last, Token) else last.end()
@@ -204,52 +320,105 @@ class Chart:
                 return
             self._add(r, parts)
 
+    def _possible(self) -> set[int] | None:
+        """The expressions (by number in the rule table) that may start on a word of the text,
+        judged by first characters; None when the text has a character that check can't judge."""
+        firsts = {self.text[i] for i in self.start_set}
+        if not all(_known(ch) for ch in firsts):
+            return None
+        by_char = self.table.by_char
+        return set().union(*(by_char.get(ch.lower(), ()) for ch in firsts))
+
     def saturate(self) -> list[Token]:
         # Regular-expression matches never change: find them once. A rule of regular
-        # expressions only applies in the first round; one whose leading expression matches
+        # expressions only applies in the first round; one with an expression that matches
         # nowhere never applies; one needing a dimension the chart lacks waits for it.
+        table, text = self.table, self.text
+        possible = self._possible()
+        found: dict[int, bool] = {}
         leading: dict[int, list[Any]] = {}
         active = []
-        for i, r, needs in _prepared(self.rules):
+        for i, r in enumerate(table.rules):
+            if possible is not None and not table.required[i] <= possible:
+                continue  # an expression of it cannot start on any word of the text
+            if not all(
+                found[id(p)] if id(p) in found else found.setdefault(id(p), bool(p.search(text)))
+                for p in table.later[i]
+            ):
+                continue
             if not isinstance(r.items[0], Dim):
                 leading[i] = self._firsts(r.items[0])
                 if not leading[i]:
                     continue
-            active.append((i, r, needs))
+            active.append(i)
         ran: dict[int, int] = {}  # rule → token count when it last ran
-        newest = self.newest
+        newest, dirty = self.newest, self.dirty
         for round_ in range(12):
             before = self.count
-            for i, r, needs in active:
-                last = ran.get(i)
-                if round_ and (not needs or (last is not None and _stale(newest, needs, last))):
+            for i in active:
+                needs = table.needs[i]
+                if round_ and (not needs or i not in dirty):
                     continue  # regular expressions only, or nothing new of its dims since it ran
                 if not all(d in newest for d in needs):
                     continue  # a dimension it needs has no token yet
+                last = ran.get(i)
                 ran[i] = self.count
-                self._apply(r, leading.get(i), last)
+                dirty.discard(i)
+                self._apply(table.rules[i], leading.get(i), last)
             if self.count == before or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
 
 
-def _stale(newest: dict[str, int], needs: frozenset[str], last: int) -> bool:
-    for d in needs:
-        if newest.get(d, 0) > last:
-            return False
-    return True
+def _seq(t: Token) -> int:
+    return t.seq
 
 
-_PREPARED: dict[int, tuple[Sequence[Rule], list[tuple[int, Rule, frozenset[str]]]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """What saturation needs to know of a rule set, computed once per rule set."""
+
+    rules: Sequence[Rule]
+    needs: list[frozenset[str]]  # per rule, the dimensions its items need
+    later: list[tuple[re.Pattern[str], ...]]  # per rule, its regular expressions after the first
+    needing: dict[str, frozenset[int]]  # per dimension, the rules needing it
+    # Per rule, the numbers of its expressions whose first characters are known; per lower-case
+    # character, the numbers of the expressions that can start with it.
+    required: list[frozenset[int]]
+    by_char: dict[str, frozenset[int]]
 
 
-def _prepared(rules: Sequence[Rule]) -> list[tuple[int, Rule, frozenset[str]]]:
-    """Each rule with the dimensions it needs, computed once per rule set."""
+_PREPARED: dict[int, _Table] = {}
+
+
+def _prepared(rules: Sequence[Rule]) -> _Table:
     hit = _PREPARED.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        table = [
-            (i, r, frozenset(it.dim for it in r.items if isinstance(it, Dim)))
-            for i, r in enumerate(rules)
-        ]
-        hit = _PREPARED[id(rules)] = (rules, table)
-    return hit[1]
+    if hit is None or hit.rules is not rules:
+        needs = [frozenset(it.dim for it in r.items if isinstance(it, Dim)) for r in rules]
+        later = [tuple(it for it in r.items[1:] if not isinstance(it, Dim)) for r in rules]
+        needing: dict[str, set[int]] = defaultdict(set)
+        for i, dims in enumerate(needs):
+            for d in dims:
+                needing[d].add(i)
+        frozen = {d: frozenset(ix) for d, ix in needing.items()}
+        # Expressions are numbered by identity (rules built from the same text share one).
+        heads: dict[int, tuple[int, frozenset[str] | None]] = {}
+        by_char: dict[str, set[int]] = defaultdict(set)
+        required = []
+        for r in rules:
+            mine = set()
+            for it in r.items:
+                if isinstance(it, Dim):
+                    continue
+                if id(it) not in heads:
+                    heads[id(it)] = (len(heads), _heads(it))
+                    for ch in heads[id(it)][1] or ():
+                        by_char[ch].add(len(heads) - 1)
+                n, first = heads[id(it)]
+                if first is not None:
+                    mine.add(n)
+            required.append(frozenset(mine))
+        hit = _PREPARED[id(rules)] = _Table(
+            rules, needs, later, frozen, required, {ch: frozenset(n) for ch, n in by_char.items()}
+        )
+    return hit
