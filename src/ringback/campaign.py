@@ -7,7 +7,7 @@ kept as JSON in the store; the calling-policy part is parsed by :mod:`ringback.d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,28 +121,44 @@ def build_numbers(body: Any, settings: Mapping[str, Any], now: datetime) -> list
     return [_build_number(item, index, plan) for index, item in enumerate(body)]
 
 
+# Where a number's first call job stands: the zone resolution and the first-attempt decision.
+_Schedule = tuple[zones.ZoneResolution, series.Retry | series.SeriesEnd]
+
+
 class _Plan:
     """What the numbers of one request share. Most numbers bring no policy fields of their
     own: they get the campaign's policy object itself (the window code caches per policy
-    object) and one first-attempt decision per set of zones, so a batch of 100 000 numbers
-    does not compute the same windows 100 000 times."""
+    object) and one zone resolution and first-attempt decision per set of candidate zones
+    (or per ``gmtZone``), so a batch of 100 000 numbers does not compute the same windows
+    100 000 times. Both are functions of (zones, campaign zone, policy, now) alone, and the
+    last three are fixed for the request."""
 
     def __init__(self, campaign: PolicyFields, campaign_zone: str, now: datetime) -> None:
         self.campaign = campaign
         self.campaign_zone = campaign_zone
         self.now = now
         self.policy = effective_policy(campaign)
-        self._decisions: dict[tuple[tzinfo, ...], series.Retry | series.SeriesEnd] = {}
+        self._schedules: dict[tuple[str, ...] | str, _Schedule] = {}
 
-    def first_attempt(
-        self, policy: CallingPolicy, check: tuple[tzinfo, ...]
-    ) -> series.Retry | series.SeriesEnd:
+    def schedule(
+        self, phone: zones.Phone, gmt_zone: str | None, policy: CallingPolicy
+    ) -> _Schedule:
         if policy is not self.policy:
-            return series.first_attempt(self.now, policy, check)
-        decision = self._decisions.get(check)
-        if decision is None:
-            decision = self._decisions[check] = series.first_attempt(self.now, policy, check)
-        return decision
+            return self._schedule(phone, gmt_zone, policy)
+        key = gmt_zone if gmt_zone is not None and gmt_zone.strip() else phone.zones
+        found = self._schedules.get(key)
+        if found is None:
+            found = self._schedules[key] = self._schedule(phone, gmt_zone, policy)
+        return found
+
+    def _schedule(
+        self, phone: zones.Phone, gmt_zone: str | None, policy: CallingPolicy
+    ) -> _Schedule:
+        resolution = zones.resolve_zone(phone, gmt_zone, self.campaign_zone, policy, self.now)
+        return resolution, series.first_attempt(self.now, policy, resolution.check)
+
+
+_POLICY_KEY_SET = frozenset(POLICY_KEYS)
 
 
 def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
@@ -155,7 +171,8 @@ def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
             f"item {index}: phone must be digits with country code",
             phone=raw_phone,
         )
-    phone = zones.normalize_phone(str(raw_phone))
+    parsed = zones.parse_phone(str(raw_phone))
+    phone = parsed.digits
     payload = item.get("payload", {})
     if payload is None:
         payload = {}
@@ -171,13 +188,15 @@ def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
                 gmtZone=gmt_zone,
             )
         zones.parse_gmt_zone(gmt_zone, phone=phone)
-    own = {k: item[k] for k in POLICY_KEYS if k in item}
-    fields = PolicyFields.from_json(own) if own else EMPTY_FIELDS
-    policy = effective_policy(plan.campaign, fields) if fields.is_custom() else plan.policy
-    resolution = zones.resolve_zone(phone, gmt_zone, plan.campaign_zone, policy, plan.now)
-    decision = plan.first_attempt(policy, resolution.check)
-    now = plan.now
-    custom = fields.is_custom()
+    given = item.keys() & _POLICY_KEY_SET
+    fields = (
+        PolicyFields.from_json({k: item[k] for k in POLICY_KEYS if k in given})
+        if given
+        else EMPTY_FIELDS
+    )
+    custom = fields.is_custom() if given else False
+    policy = effective_policy(plan.campaign, fields) if custom else plan.policy
+    resolution, decision = plan.schedule(parsed, gmt_zone, policy)
     if isinstance(decision, series.Retry):
         return NewNumber(
             phone=phone,
@@ -206,5 +225,5 @@ def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
         priority=policy.dialer_priority,
         custom=custom,
         external_check=item.get("externalCheck"),
-        finished_at=now,
+        finished_at=plan.now,
     )
