@@ -476,3 +476,104 @@ def test_init_code_reads_the_injector_and_request_objects_exist_before_a_request
     result = run(js, "$session.v = [API, before]")
     assert result.session == {"v": ["https://api.example.org/v1", ["object", []]]}
     js.close()
+
+
+def test_queued_blocks_answers_and_the_read_back_are_one_v8_call(
+    engine: ScriptEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.begin_request(RequestData(now=NOW, session={"n": 1}))
+    engine.later("$reactions.answer('first');")
+    engine.queue("$session.n += 1; $reactions.answer('n=' + $session.n);", file="m.sc", line=1)
+    engine.later("$reactions.answer('last');")
+    calls: list[str] = []
+    racer = engine._racer
+
+    def counted(code: str, timeout_sec: float | None = None) -> Any:
+        calls.append(code)
+        return type(racer).eval(racer, code, timeout_sec)
+
+    monkeypatch.setattr(racer, "eval", counted)
+    result = engine.end_request()
+    assert len(calls) == 1
+    assert result.answers == ["first", "n=2", "last"] and result.session == {"n": 2}
+
+
+def test_a_block_is_compiled_once(engine: ScriptEngine) -> None:
+    for n in range(3):
+        engine.begin_request(RequestData(now=NOW, session={"n": n}))
+        engine.queue("var x = $session.n; $session.n = x * 10;", file="once.sc", line=4)
+        assert engine.end_request().session == {"n": n * 10}
+    assert sum(1 for key in engine._blocks if key[1] == "once.sc") == 1
+
+
+def test_a_failing_queued_block_stops_what_follows_and_names_its_line() -> None:
+    js = ScriptEngine()
+    js.begin_request(RequestData(now=NOW, session={}))
+    js.queue("$session.a = 1;", file="main.sc", line=3)
+    js.queue("$session.b = 1;\nnope();", file="main.sc", line=7)
+    js.queue("$session.c = 1;", file="main.sc", line=12)
+    with pytest.raises(ScriptError) as thrown:
+        js.end_request()
+    assert str(thrown.value) == "main.sc:8: ReferenceError: nope is not defined"
+    assert js.end_request().session == {"a": 1, "b": 1}  # the request stayed open
+    js.close()
+
+
+def test_a_syntax_error_in_a_queued_block_comes_after_the_blocks_before_it() -> None:
+    js = ScriptEngine()
+    js.begin_request(RequestData(now=NOW, session={}))
+    js.queue("$session.a = 1;", file="main.sc", line=3)
+    with pytest.raises(ScriptError, match=r"^main.sc:5: SyntaxError"):
+        js.queue("if (", file="main.sc", line=5)
+    assert js.end_request().session == {"a": 1}
+    # and a failure of a block before it is the one reported
+    js.begin_request(RequestData(now=NOW, session={}))
+    js.queue("nope();", file="main.sc", line=3)
+    with pytest.raises(ScriptError, match=r"^main.sc:3: ReferenceError"):
+        js.queue("if (", file="main.sc", line=5)
+    assert js.end_request().session == {}
+    js.close()
+
+
+def test_the_time_limit_names_the_queued_block_that_ran_out() -> None:
+    js = ScriptEngine(timeout_ms=150)
+    js.begin_request(RequestData(now=NOW, session={}))
+    js.queue("$session.a = 1;", file="main.sc", line=3)
+    js.queue("while (true) {}", file="main.sc", line=9)
+    with pytest.raises(ScriptError) as thrown:
+        js.eval("$session.a", file="main.sc", line=20)
+    assert str(thrown.value) == "main.sc:9: script time limit of 150 ms exceeded"
+    assert js.end_request().session == {"a": 1}
+    js.close()
+
+
+def test_a_state_that_cannot_be_read_back_after_queued_blocks() -> None:
+    js = ScriptEngine()
+    js.begin_request(RequestData(now=NOW, session={"a": 1}))
+    js.queue("$session.x = {toJSON: function () { throw new Error('no') }}", file="m.sc", line=1)
+    result = js.end_request()
+    assert result.session == {"a": 1}
+    assert result.logs == ["script state could not be read back"]
+    js.begin_request(RequestData(now=NOW, session={"b": 2}))
+    assert js.end_request().session == {"b": 2}
+    js.close()
+
+
+def test_converters_are_called_with_their_argument(engine: ScriptEngine) -> None:
+    engine.begin_request(RequestData(now=NOW))
+    for n in (2, 5):
+        value = engine.call("function (t) { return t.n * 2; }", {"n": n}, file="p.sc", line=1)
+        assert value == n * 2
+    engine.end_request()
+
+
+def test_compiled_blocks_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code made up at run time (not a bot's blocks) cannot grow the compiled set for ever."""
+    monkeypatch.setattr("ringback.bot.js._MAX_BLOCKS", 3)
+    js = ScriptEngine()
+    js.begin_request(RequestData(now=NOW, session={"n": 0}))
+    for n in range(7):
+        js.queue(f"$session.n += {n};", file="gen.sc", line=1)
+    assert js.end_request().session == {"n": sum(range(7))}
+    assert len(js._blocks) <= 3
+    js.close()

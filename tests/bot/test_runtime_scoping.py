@@ -343,3 +343,29 @@ def test_slot_filling_asks_missing_required_slots_in_turn(make_bot: MakeBot) -> 
     leaving.say("order")
     assert leaving.say("help").answers == ("help",)  # another trigger ends the slot filling
     assert leaving.conv.slots is None
+
+
+def test_a_failing_script_stops_the_reactions_after_it_even_those_run_in_python(
+    make_bot: MakeBot,
+) -> None:
+    """Scripts wait for the next V8 call; a go, buttons or a timeout after a script that fails
+    must still not happen (they run what is queued first)."""
+    talk = Talk(
+        make_bot(
+            "state: Go\n    q!: go\n    a: one\n    script:\n        nope();\n"
+            "    go!: /Other\n"
+            "state: Buttons\n    q!: buttons\n    script:\n        nope();\n"
+            '    buttons:\n        "Yes" -> /Other\n'
+            "state: Later\n    q!: later\n    script:\n        $session.ran = 1;\n"
+            "    go: /Other\n    script:\n        nope();\n    a: never\n"
+            "state: Other\n    q!: other\n    a: other\n"
+        )
+    )
+    turn = talk.say("go")
+    assert turn.answers == ("one",) and turn.state == "/Go"
+    assert turn.errors == ("main.sc:5: ReferenceError: nope is not defined",)
+    turn = talk.say("buttons")
+    assert turn.buttons == () and talk.conv.buttons == {}
+    turn = talk.say("later")
+    assert turn.state == "/Other" and turn.answers == () and talk.conv.session == {"ran": 1}
+    assert turn.errors == ("main.sc:19: ReferenceError: nope is not defined",)

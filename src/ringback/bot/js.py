@@ -7,6 +7,12 @@ templates against it, and hands everything the scripts did back as a :class:`Req
 (:meth:`~ScriptEngine.end_request`). The JS side of ``$session``, ``$dialer`` & co. is
 ``prelude.js``.
 
+A V8 call costs more than a small script (~0.06 ms, see :class:`_Isolate`), so a request makes
+few: the begin, runtime statements (:meth:`~ScriptEngine.later`) and script blocks
+(:meth:`~ScriptEngine.queue`) wait for the next call that needs a value or ends the request.
+Each block, condition and template is compiled once per isolate, as a function where it is in
+its file, and later called by id.
+
 Sandbox:
 
 - the isolate has ECMAScript only: no ``require``, ``process``, ``load``, ``fetch``,
@@ -37,12 +43,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
-from typing import Any
+from typing import Any, NoReturn
 
 from py_mini_racer import (
     JSEvalException,
     JSOOMException,
-    JSParseException,
     JSTimeoutException,
     MiniRacer,
 )
@@ -240,6 +245,30 @@ class _Isolate:
         self._racer.close()
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """Statements for the next V8 call. ``file``/``line``: where their failure is reported;
+    ``None`` for the runtime's own statements, which cannot fail."""
+
+    js: str
+    file: str | None = None
+    line: int = 0
+
+
+class _EndFailed(Exception):
+    """Reading a request back failed (``error``): a throwing ``toJSON``, a limit …"""
+
+    def __init__(self, error: JSEvalException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+_END_MARK = -1
+_END = f"__ringback.mark({_END_MARK});__ringback.end()"
+_RESET = "the script engine was reset after a memory-limit hit"
+_MAX_BLOCKS = 10_000  # compiled blocks kept per isolate: a bot has far fewer
+
+
 def _source(code: str, file: str, line: int) -> str:
     # Leading newlines make V8's own line numbers the .sc file's; sourceURL names the file.
     return "\n" * max(line - 1, 0) + code + f"\n//# sourceURL={file}\n"
@@ -270,6 +299,9 @@ class ScriptEngine:
         self._data: RequestData | None = None
         self._deadline = 0.0
         self._pending = ""  # the begin() of the current request, not yet sent
+        self._queue: list[_Step] = []  # what runs with the next V8 call, after _pending
+        self._blocks: dict[tuple[str, str, int], int] = {}  # (code, file, line) → compiled id
+        self._next_block = 0
         self._broken = False  # the isolate hit its memory limit: rebuild before the next use
         self._racer = self._fresh_racer()
 
@@ -290,6 +322,7 @@ class ScriptEngine:
         self._racer.close()
         self._racer = self._fresh_racer()
         self._broken = False
+        self._blocks.clear()
         for code, file, line in self._sources:
             try:
                 self._racer.eval(_source(code, file, line), timeout_sec=self.timeout_ms / 1000)
@@ -297,36 +330,104 @@ class ScriptEngine:
                 log.warning("replaying %s:%d failed: %s", file, line, error.args[0][:200])
         self._racer.eval(f"Object.assign($global, {_json_literal(self._global)})")
 
-    def _run(self, js: str, *, file: str, line: int, budget: float | None = None) -> Any:
-        """Evaluate ``js``; any failure becomes a :class:`ScriptError` at ``file:line``.
+    def _send(self, steps: list[_Step], *, budget: float | None = None) -> Any:
+        """Evaluate the queued steps, then ``steps``, in one V8 call; the last one's value.
 
-        A pending ``begin`` (see :meth:`begin_request`) goes first, on the same line so that
-        line numbers stay right; if the whole text does not parse, it runs alone.
+        Each step that can fail is preceded by ``__ringback.mark(k)``, so that a failure that
+        carries no place of its own (the time or the memory limit, a throw with no stack) is
+        reported at the step that was running. A pending ``begin`` (see :meth:`begin_request`)
+        goes first; it stays pending if the request's time is already spent. When a step
+        fails, the steps after it do not run and are dropped.
         """
+        queued, self._queue = self._queue, []
+        steps = queued + steps
+        where = next((s for s in steps if s.file is not None), steps[-1])
         if self._broken:
-            raise ScriptError(file, line, "the script engine was reset after a memory-limit hit")
+            raise ScriptError(where.file or "<runtime>", where.line, _RESET)
         timeout = budget if budget is not None else self._deadline - time.monotonic()
         if timeout <= 0:
-            raise ScriptError(file, line, f"script time limit of {self.timeout_ms} ms exceeded")
-        pending, self._pending = self._pending, ""
+            raise ScriptError(
+                where.file or "<runtime>",
+                where.line,
+                f"script time limit of {self.timeout_ms} ms exceeded",
+            )
+        parts = [self._pending, "__ringback.mark(null);"]
+        self._pending = ""
+        for k, step in enumerate(steps):
+            if step.file is not None:
+                parts.append(f"__ringback.mark({k});")
+            parts += (step.js, ";")
         try:
-            return self._racer.eval(pending + js, timeout_sec=timeout)
-        except JSTimeoutException:
+            return self._racer.eval("".join(parts), timeout_sec=timeout)
+        except JSEvalException as error:
+            culprit = self._culprit(steps)
+            if culprit is None and steps[-1].js == _END:
+                raise _EndFailed(error) from None
+            self._fail(error, culprit or _Step("", "<runtime>", 0))
+
+    def _culprit(self, steps: list[_Step]) -> _Step | None:
+        """The step a failed V8 call was running (if unknown, the first that can fail);
+        ``None``: none of them, so reading the request back (``__ringback.end``)."""
+        marked: Any = None
+        if not self._racer.lost:
+            try:
+                marked = self._racer.eval("__ringback.marked()", timeout_sec=0.1)
+            except JSEvalException:  # e.g. no memory left even for that: guess
+                pass
+        if marked == _END_MARK:
+            return None
+        if isinstance(marked, int) and 0 <= marked < len(steps):
+            return steps[marked]
+        return next((s for s in steps if s.file is not None), None)
+
+    def _fail(self, error: JSEvalException, step: _Step) -> NoReturn:
+        file, line = step.file or "<runtime>", step.line
+        if isinstance(error, JSTimeoutException):
             self._broken = self._racer.lost
             raise ScriptError(
                 file, line, f"script time limit of {self.timeout_ms} ms exceeded"
             ) from None
-        except JSOOMException:
+        if isinstance(error, JSOOMException):
             self._broken = True
             raise ScriptError(
                 file, line, f"script memory limit of {self.memory_mb} MB exceeded"
             ) from None
+        if self._racer.was_hard_memory_limit_reached():
+            self._broken = True
+        raise _script_error(str(error), file, line) from None
+
+    def _block(self, code: str, file: str, line: int) -> int:
+        """The id of ``code`` compiled as a function (once: later calls reuse it).
+
+        The function is compiled where the code is in its file (see :func:`_source`), so V8's
+        line numbers are the file's. A syntax error is a :class:`ScriptError` at ``file:line``;
+        the steps already queued run first (their failure, if any, is the one raised), since
+        they come before this code.
+        """
+        if self._broken:
+            raise ScriptError(file, line, _RESET)
+        key = (code, file, line)
+        known = self._blocks.get(key)
+        if known is not None:
+            return known
+        forget = ""
+        if len(self._blocks) >= _MAX_BLOCKS:  # only code made up at run time gets here
+            self.flush()  # what is queued calls blocks about to be forgotten
+            self._blocks.clear()
+            forget = "__ringback.forget();"
+        block = self._next_block
+        try:
+            self._racer.eval(
+                _source(f"{forget}__ringback.define({block},{code});", file, line),
+                timeout_sec=self.timeout_ms / 1000,
+            )
         except JSEvalException as error:
-            if self._racer.was_hard_memory_limit_reached():
-                self._broken = True
-            elif pending and isinstance(error, JSParseException):
-                self._racer.eval(pending, timeout_sec=self.timeout_ms / 1000)
-            raise _script_error(str(error), file, line) from None
+            if self._queue:
+                self.flush()
+            self._fail(error, _Step("", file, line))
+        self._next_block += 1
+        self._blocks[key] = block
+        return block
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -338,7 +439,10 @@ class ScriptEngine:
         """
         if self._broken:
             self._rebuild()
-        self._run(_source(code, file, line), file=file, line=line, budget=self.timeout_ms / 1000)
+        try:
+            self._racer.eval(_source(code, file, line), timeout_sec=self.timeout_ms / 1000)
+        except JSEvalException as error:
+            self._fail(error, _Step("", file, line))
         self._sources.append((code, file, line))
 
     def begin_request(self, data: RequestData) -> None:
@@ -361,23 +465,54 @@ class ScriptEngine:
             "httpMocks": data.http_mocks,
         }
         self._deadline = time.monotonic() + self.timeout_ms / 1000
-        # Sent with the next evaluation rather than now: one V8 round trip (~0.25 ms) less.
+        # Sent with the next evaluation rather than now: one V8 round trip less.
         self._pending = f"__ringback.begin({_json_literal(payload)});"
+
+    def later(self, js: str) -> None:
+        """Queue runtime statements that cannot fail (context updates, plain answers) for the
+        next V8 call of this request."""
+        self._queue.append(_Step(js))
+
+    def queue(self, code: str, *, file: str, line: int) -> None:
+        """Queue a ``script:`` / ``scriptEs6:`` block to run with the next V8 call.
+
+        As :meth:`exec`, but its failure is raised by the call that runs it (:meth:`flush`,
+        :meth:`eval`, :meth:`end_request` …), and what was queued after it is dropped. A
+        syntax error is raised at once (after running what was queued before it).
+        """
+        block = self._block(f"function(){{{code}\n}}", file, line)
+        self._queue.append(_Step(f"__ringback.run({block});", file, line))
+
+    def flush(self) -> None:
+        """Run what is queued now (a :class:`ScriptError` if a queued block fails)."""
+        if self._queue:
+            self._send([])
 
     def exec(self, code: str, *, file: str, line: int) -> None:
         """Run a ``script:`` / ``scriptEs6:`` block (``line``: the .sc line of its first line).
 
         The block runs in a function scope, so its ``var`` and ``function`` declarations end
-        with it (as a JAICP script block); globals it assigns without ``var`` persist.
+        with it (as a JAICP script block); globals it assigns without ``var`` persist. It is
+        compiled once: running the same block again calls the compiled function.
         """
-        self._run(
-            _source(f"(function(){{{code}\n}}).call(globalThis);", file, line), file=file, line=line
-        )
+        self.queue(code, file=file, line=line)
+        self._send([])
 
     def eval(self, expr: str, *, file: str, line: int) -> Any:
-        """The JSON value of a JS expression (``if:`` conditions; ``undefined`` is ``None``)."""
-        js = f"JSON.stringify((function(){{return ({expr}\n);}}).call(globalThis))"
-        text = self._run(_source(js, file, line), file=file, line=line)
+        """The JSON value of a JS expression (``if:`` conditions; ``undefined`` is ``None``).
+
+        What is queued runs first, in the same V8 call.
+        """
+        block = self._block(f"function(){{return ({expr}\n);}}", file, line)
+        text = self._send([_Step(f"JSON.stringify(__ringback.run({block}))", file, line)])
+        return None if not isinstance(text, str) else json.loads(text)
+
+    def call(self, function: str, argument: Any, *, file: str, line: int) -> Any:
+        """The JSON value of ``(function)(argument)`` (``patterns:`` converters): the function
+        expression is compiled once, the argument goes in as JSON."""
+        block = self._block(f"function(){{return ({function}\n);}}", file, line)
+        js = f"JSON.stringify(__ringback.run({block})({_json_literal(argument)}))"
+        text = self._send([_Step(js, file, line)])
         return None if not isinstance(text, str) else json.loads(text)
 
     def render(self, template: str, *, file: str, line: int) -> str:
@@ -395,13 +530,13 @@ class ScriptEngine:
         if pos == 0:
             return template
         parts.append(json.dumps(template[pos:], ensure_ascii=False))
-        js = "(function(){return [" + ",".join(parts) + "].join('');}).call(globalThis)"
-        return str(self._run(_source(js, file, line), file=file, line=line))
+        block = self._block("function(){return [" + ",".join(parts) + "].join('');}", file, line)
+        return str(self._send([_Step(f"__ringback.run({block})", file, line)]))
 
     def add_reply(self, reply: dict[str, Any]) -> None:
         """Append a reply to ``$response.replies`` (the runtime's ``a:`` texts: ``{"type":
         "text", "text": …}``), so that scripts and ``postProcess`` hooks see them in order."""
-        self._run(f"__ringback.addReply({_json_literal(reply)})", file="<reply>", line=0)
+        self._send([_Step(f"__ringback.addReply({_json_literal(reply)})", "<reply>", 0)])
 
     def run_hooks(self, name: str, *, file: str = "<hook>") -> None:
         """Run the ``bind(name, fn[, path])`` handlers in binding order, ``fn($context)``.
@@ -409,7 +544,7 @@ class ScriptEngine:
         A handler bound with a path runs only when ``$context.currentState`` is that state or
         below it. An error is reported at the handler's own file and line when V8 knows it.
         """
-        self._run(f"__ringback.runHooks({_json_literal(name)})", file=file, line=0)
+        self._send([_Step(f"__ringback.runHooks({_json_literal(name)})", file, 0)])
 
     def hooks(self) -> set[str]:
         """The hook names bound so far."""
@@ -417,25 +552,31 @@ class ScriptEngine:
         return set(json.loads(str(text)))
 
     def end_request(self) -> RequestResult:
-        """Finish the request: read back its state and drain what the scripts recorded.
+        """Finish the request: run what is queued, read back its state and drain what the
+        scripts recorded — in one V8 call.
 
-        Readable after a :class:`ScriptError` too. If even reading fails (the memory limit was
-        hit, a getter loops), the request's input state comes back with nothing recorded.
+        If a queued block fails, its :class:`ScriptError` is raised and the request stays
+        open: end it again (nothing is queued then). Readable after a :class:`ScriptError`
+        too. If even reading fails (the memory limit was hit, a getter loops), the request's
+        input state comes back with nothing recorded.
         """
+        out: dict[str, Any] | None = None
+        if self._broken:
+            self._pending, self._queue = "", []
+        else:
+            # Reading back gets a whole budget of its own, even when the scripts spent theirs:
+            # with scripts queued it shares theirs, and is tried again alone if that ran out.
+            scripts = any(step.file is not None for step in self._queue)
+            try:
+                out = self._read_back(None if scripts else self.timeout_ms / 1000)
+            except _EndFailed as failed:
+                timed_out = isinstance(failed.error, JSTimeoutException) and not self._racer.lost
+                if scripts and timed_out:
+                    out = self._read_back_or_none()
+                else:
+                    self._broken = True  # the isolate's state is unknown: start afresh
         data = self._data
         self._data = None
-        if self._broken:
-            self._pending = ""
-        out: dict[str, Any] | None = None
-        if not self._broken:
-            try:
-                pending, self._pending = self._pending, ""
-                text = self._racer.eval(
-                    pending + "__ringback.end()", timeout_sec=self.timeout_ms / 1000
-                )
-                out = json.loads(str(text))
-            except JSEvalException:  # memory limit, time limit, a throwing toJSON …
-                self._broken = True  # the isolate's state is unknown: start afresh
         if out is None:
             return _unchanged(data, self._global, "script state could not be read back")
         self._global = out["global"] if isinstance(out["global"], dict) else {}
@@ -453,6 +594,18 @@ class ScriptEngine:
             logs=out["logs"],
             client_touched=out["clientTouched"],
         )
+
+    def _read_back(self, budget: float | None) -> dict[str, Any]:
+        out = json.loads(str(self._send([_Step(_END)], budget=budget)))
+        assert isinstance(out, dict)
+        return out
+
+    def _read_back_or_none(self) -> dict[str, Any] | None:
+        try:
+            return self._read_back(self.timeout_ms / 1000)
+        except _EndFailed:
+            self._broken = True
+            return None
 
     def close(self) -> None:
         """Free the isolate (also done when the engine is garbage-collected)."""

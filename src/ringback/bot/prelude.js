@@ -50,6 +50,9 @@
   // ---- request state -------------------------------------------------------------------------
   var S = null; // the current request; null between requests
   var hooks = {}; // bind() handlers, kept for the life of the bot: name -> [{fn, path}]
+  // The bot's script blocks, conditions and templates, each compiled once: id -> function.
+  var blocks = {};
+  var marked = null; // the step of the current V8 call that runs now (see ScriptEngine._send)
   var redialReasons = {};
   var globalObject = {};
 
@@ -903,6 +906,12 @@
     },
 
     addReply: function (reply) { replies().push(reply); },
+
+    define: function (id, fn) { blocks[id] = fn; },
+    forget: function () { blocks = {}; },
+    run: function (id) { return blocks[id].call(G); },
+    mark: function (step) { marked = step; },
+    marked: function () { return marked; },
 
     str: function (value) {
       return value === undefined || value === null ? "" : typeof value === "string" ? value

@@ -178,7 +178,6 @@ class Runtime:
         self.states = project.states
         self.global_: dict[str, Any] = {}
         self._open = False  # a JS request is open (begun, not yet ended)
-        self._pending: list[tuple[str, str | None]] = []  # JS for the next V8 call (_later)
         self._converters = False  # any JS pattern converter: matching needs an open request
         self._scopes: dict[str, dict[int, int]] = {}
         self._keys: dict[int, tuple[Collection[int] | None]] = {}  # id(scope) → match keys
@@ -233,9 +232,7 @@ class Runtime:
         """
 
         def convert(tree: dict[str, Any]) -> Any:
-            return self.engine.eval(
-                f"({function})({json.dumps(tree)})", file=loc.file, line=loc.line
-            )
+            return self.engine.call(function, tree, file=loc.file, line=loc.line)
 
         return convert
 
@@ -426,37 +423,28 @@ class Runtime:
             self._begin(req)
             self._guard(req, lambda: self._hook("postProcess"))
 
-    # --- V8 calls: context updates and plain answers wait for the next call -----------------
+    # --- V8 calls: what the request's JS does waits for the next call -------------------------
+    #
+    # Context updates, plain answers and script blocks are queued in the engine and run with
+    # the next V8 call that needs a value (an ``if:`` condition, a template) or ends the JS
+    # request: a state of script blocks and answers is one V8 call. A reaction with an effect
+    # in Python (go, buttons, timeout …) first runs what is queued (_settle), so that a
+    # failing script still stops everything after it.
 
-    def _later(self, js: str, answer: str | None = None) -> None:
-        """Queue JS that cannot fail (context updates, plain answers) for the next V8 call.
+    def _later(self, js: str) -> None:
+        """Queue JS that cannot fail (context updates, plain answers) for the next V8 call."""
+        self.engine.later(js)
 
-        ``answer``: the text of a queued ``$reactions.answer`` — still queued when the JS
-        request ends, it is added to the replies in Python (no V8 call needed).
-        """
-        self._pending.append((js, answer))
-
-    def _flush(self) -> None:
-        if self._pending:
-            code, self._pending = "".join(js for js, _ in self._pending), []
-            self.engine.exec(code, file="<runtime>", line=0)
+    def _settle(self) -> None:
+        self.engine.flush()
 
     def _exec(self, code: str, loc: Loc) -> None:
-        # the queued JS goes on the block's first line: its line numbers stay right
-        prefix, self._pending = "".join(js for js, _ in self._pending), []
-        try:
-            self.engine.exec(prefix + code, file=loc.file, line=loc.line)
-        except ScriptError as error:
-            if prefix and error.message.startswith("SyntaxError"):
-                self.engine.exec(prefix, file="<runtime>", line=0)  # nothing of it ran
-            raise
+        self.engine.queue(code, file=loc.file, line=loc.line)
 
     def _eval(self, expr: str, loc: Loc) -> Any:
-        self._flush()
         return self.engine.eval(expr, file=loc.file, line=loc.line)
 
     def _hook(self, name: str) -> None:
-        self._flush()
         self.engine.run_hooks(name)
 
     def _guard(self, req: _Request, action: Callable[[], None]) -> None:
@@ -464,7 +452,6 @@ class Runtime:
         try:
             action()
         except ScriptError as error:
-            self._pending = []
             self._script_error(req, error)
         except _Abort:
             pass
@@ -477,13 +464,11 @@ class Runtime:
         for hook in ("onScriptError", "onAnyError"):
             if hook in self._hooks:
                 try:
-                    self.engine.exec(
+                    self._later(
                         "$context.exception = "
                         + json.dumps(
                             {"message": error.message, "file": error.file, "line": error.line}
-                        ),
-                        file="<hook>",
-                        line=0,
+                        )
                     )
                     self.engine.run_hooks(hook)
                 except ScriptError as again:
@@ -512,21 +497,10 @@ class Runtime:
         self._open = True
 
     def _end(self, req: _Request) -> str | None:
-        # What is still queued comes after every script of this JS request: its answers are
-        # the last replies; its context updates die with the request.
-        tail = [answer for _, answer in self._pending if answer is not None]
-        self._pending = []
-        self._open = False
+        # A queued script that fails raises here: the JS request stays open for the error
+        # hooks, and _guard ends it.
         r = self.engine.end_request()
-        if tail:
-            r.answers.extend(tail)
-            r.response = {
-                **r.response,
-                "replies": [
-                    *r.response.get("replies", []),
-                    *({"type": "text", "text": text} for text in tail),
-                ],
-            }
+        self._open = False
         conv = req.conv
         conv.session = r.session if isinstance(r.session, dict) else {}
         conv.client = r.client if isinstance(r.client, dict) else {}
@@ -631,7 +605,7 @@ class Runtime:
             asked = filling.asks.get(missing.name, 0)
             filling.asks[missing.name] = asked + 1
             prompt = self._text(missing.prompts[min(asked, len(missing.prompts) - 1)], missing.loc)
-            self._later(f"$reactions.answer({json.dumps(prompt)});", prompt)
+            self._later(f"$reactions.answer({json.dumps(prompt)});")
             conv.slots = filling
             return False
         conv.slots = None
@@ -711,11 +685,13 @@ class Runtime:
         """Run reactions in order; a ``go!`` returns its target (the rest is skipped)."""
         conv = req.conv
         for r in reactions:
+            if not isinstance(r, (Answer, Script, If, Random)):
+                self._settle()  # the queued scripts run (and may fail) before this takes effect
             if isinstance(r, Answer):
                 if "{{" in r.text:  # one V8 call renders and answers
                     self._exec(f"$reactions.answer({_template_js(r.text)});", r.loc)
                 else:
-                    self._later(f"$reactions.answer({json.dumps(r.text)});", r.text)
+                    self._later(f"$reactions.answer({json.dumps(r.text)});")
             elif isinstance(r, Script):
                 self._exec(r.code, r.loc)
             elif isinstance(r, Go):
@@ -768,7 +744,6 @@ class Runtime:
     def _text(self, text: str, loc: Loc) -> str:
         if "{{" not in text:
             return text
-        self._flush()
         return self.engine.render(text, file=loc.file, line=loc.line)
 
     def _pick(self, req: _Request, choices: tuple[Reaction, ...]) -> Reaction:
