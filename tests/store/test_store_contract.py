@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -360,6 +361,48 @@ def test_finish_attempt_records_the_attempt_and_the_jobs_next_state(store: Store
     counts = store.counts(cid)
     assert (counts.processed_numbers, counts.in_process, counts.talk_seconds) == (1, 0, 40)
     assert not finish(store, c2)  # already finished
+
+
+def test_finish_attempts_records_several_in_one_call_each_as_finish_attempt_would(
+    store: Store,
+) -> None:
+    cid = campaign(store, lines=3)
+    store.add_numbers(cid, [number(p) for p in phones(3)], T0)
+    first, second, third = claim(store, cid)
+    ended = T0 + 5 * MINUTE
+
+    def result(c: Claim, status: str, **extra: object) -> AttemptResult:
+        final = status not in ("planned", "onRetry")
+        nxt = Schedule(
+            job_id=c.job.id,
+            status=status,
+            due_at=None if final else ended + HOUR,
+            closes_at=None if final else ended + 3 * HOUR,
+            finished_at=ended if final else None,
+        )
+        return AttemptResult(c.attempt.id, "w1", ended, "busy", nxt, **extra)  # type: ignore[arg-type]
+
+    assert store.finish_attempts([]) == []
+    done = store.finish_attempts(
+        [
+            result(first, "onRetry", report_data={"a": "1"}),
+            replace(result(second, "onRetry"), worker="w2"),  # not w2's attempt
+            result(third, "noAnswer", client_data={"n": 3}, call_result="no"),
+            result(first, "noAnswer"),  # named twice: finished once, by the first
+        ]
+    )
+    assert done == [True, False, True, False]
+    jobs = {j.id: j for j in store.get_jobs(cid, ids=[c.job.id for c in (first, second, third)])}
+    assert (jobs[first.job.id].status, jobs[first.job.id].due_at) == ("onRetry", ended + HOUR)
+    assert jobs[first.job.id].report_data == {"a": "1"}
+    assert jobs[second.job.id].status == "inProcess"
+    assert (jobs[third.job.id].status, jobs[third.job.id].call_result) == ("noAnswer", "no")
+    assert store.get_client(cid, third.job.phone) == {"n": 3}
+    assert store.counts(cid).in_process == 1
+    assert store.finish_attempts([result(second, "noAnswer")]) == [True]
+    [again] = claim(store, cid, at=ended + HOUR)
+    assert finish(store, again)  # no report data given: the job keeps its own
+    assert store.get_jobs(cid, ids=[first.job.id])[0].report_data == {"a": "1"}
 
 
 def test_a_redial_adds_a_job_and_both_kinds_are_audited(store: Store) -> None:

@@ -156,6 +156,8 @@ class Dialer:
         self.attempts_finished = 0
         self._campaigns: dict[int, _Campaign] = {}
         self._heap: list[tuple[datetime, int, _Call]] = []
+        # Calls that ended and are not recorded yet (see _record_ended).
+        self._ended: list[tuple[_Call, AttemptResult]] = []
         self._seq = itertools.count()
         self._next_refresh: datetime | None = None
         self._next_reap: datetime | None = None
@@ -367,6 +369,7 @@ class Dialer:
             _, _, call = heapq.heappop(heap)
             if self._step(call, call.at):
                 self._push(call)
+        self._record_ended()
 
     def _step(self, call: _Call, t: datetime) -> bool:
         """Play the call's step due at ``t``; True when the call goes on (``call.at`` set)."""
@@ -425,6 +428,8 @@ class Dialer:
         view = campaign.views.of(job)
         builtin = isinstance(campaign.bot, BuiltinBot)
         cid = campaign.record.id
+        if not builtin:
+            self._record_ended()  # $client and the history include the calls that just ended
         # The built-in bot reads neither $client nor the dial history: spare the queries.
         client = {} if builtin else self.store.get_client(cid, job.phone)
         history = self._history(campaign, call, builtin)
@@ -517,17 +522,37 @@ class Dialer:
             redial_ignored=redial_ignored,
             client_data=conversation.client if conversation else None,
         )
-        if not self.store.finish_attempt(result):
-            log.warning(
-                "attempt was reaped before it ended",
-                extra={"action": "attempt_lost", "attempt": attempt.id, "phone": job.phone},
-            )
+        self._ended.append((call, result))
+
+    def _record_ended(self) -> None:
+        """Record the calls that ended, all in one store transaction.
+
+        Calls placed together often end together (a claim fills every free line at one instant
+        and many calls last equally long), so :meth:`_finish` only queues its result and
+        :meth:`_play_calls` records the instant's results at once, before anything is claimed.
+        Whatever reads the store while calls play (a bot's ``$client`` and history, a redial's
+        budget) records the queue first, so it sees every call that ended before."""
+        ended, self._ended = self._ended, []
+        if not ended:
             return
-        if next_state.finished_at is not None:
-            campaign.views.forget(job.id)
-        self.attempts_finished += 1
-        if self.on_attempt is not None:
-            self.on_attempt(result)
+        recorded = self.store.finish_attempts([result for _, result in ended])
+        for (call, result), ok in zip(ended, recorded, strict=True):
+            job = call.claim.job
+            if not ok:
+                log.warning(
+                    "attempt was reaped before it ended",
+                    extra={
+                        "action": "attempt_lost",
+                        "attempt": result.attempt_id,
+                        "phone": job.phone,
+                    },
+                )
+                continue
+            if result.next.finished_at is not None:
+                call.campaign.views.forget(job.id)
+            self.attempts_finished += 1
+            if self.on_attempt is not None:
+                self.on_attempt(result)
 
     def _redial(
         self, campaign: _Campaign, call: _Call, params: dict[str, Any], t: datetime
@@ -535,6 +560,7 @@ class Dialer:
         """The redial job to create, or why the redial is ignored."""
         job = call.claim.job
         cid = campaign.record.id
+        self._record_ended()  # the redial budget counts the calls that just ended
         try:
             requested = series.parse_redial(params)
         except RedialError as error:

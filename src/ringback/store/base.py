@@ -303,6 +303,11 @@ class Store(Protocol):
         Returns False and changes nothing when the attempt is not this worker's unfinished
         attempt any more (the reaper took it)."""
 
+    def finish_attempts(self, results: Sequence[AttemptResult]) -> list[bool]:
+        """:meth:`finish_attempt` for each result, in order, in one transaction: one bool per
+        result. For a dialer whose calls end together (they start together and often last
+        equally long): one commit instead of one per call."""
+
     def reap_expired(self, now: datetime) -> list[AttemptRecord]:
         """Attempts whose lease ended before ``now`` and that are unfinished are recorded as
         ``failed`` (``finished_at`` = ``lease_until``); their jobs go back to ``onRetry`` with no

@@ -84,6 +84,10 @@ class Driver:
                         row[name] = json.loads(row[name])
         return rows
 
+    def loads(self, value: Any) -> Any:
+        """One JSON column value of a row read with ``decode=False``, as a Python value."""
+        return json.loads(value) if self.sqlite and isinstance(value, str) else value
+
     def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
         if entry is None or entry.statement is not statement:
@@ -119,3 +123,16 @@ class Transaction:
 
     def run(self, statement: ClauseElement, params: dict[str, Any]) -> None:
         self.rows(statement, params)
+
+    def run_many(self, statement: ClauseElement, rows: list[dict[str, Any]]) -> None:
+        """Execute once per parameter set, in one driver call (``executemany``: SQLite steps
+        one prepared statement, psycopg pipelines the round trips)."""
+        if not rows:
+            return
+        entry = self._driver.compiled(statement)
+        fixed, order = entry.fixed, entry.order
+        merged = [{**fixed, **row} for row in rows] if fixed else rows
+        args: list[Any] = merged
+        if order is not None:
+            args = [[values[name] for name in order] for values in merged]
+        self._cursor.executemany(entry.sql, args)

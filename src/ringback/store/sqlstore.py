@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -611,91 +610,128 @@ class SqlStore:
         self._run(work)
 
     def finish_attempt(self, result: AttemptResult) -> bool:
-        ended = to_ms(result.finished_at)
-        nxt = result.next
-        attempt_key = {"b_attempt": result.attempt_id, "b_worker": result.worker}
+        return self.finish_attempts([result])[0]
 
-        def work(tx: Transaction) -> bool:
-            # Locks the attempt (PostgreSQL), so the reaper cannot take it half-way.
-            found = tx.rows(_FINISH_CURRENT, attempt_key)
-            if not found:
-                return False
-            current = SimpleNamespace(**found[0])
-            status = _settle(nxt.status, current.cancel_requested, current.campaign_status)
-            going_on = status in SCHEDULABLE_STATUSES
-            if going_on:
-                finished_at = None
-            elif status != nxt.status:
-                finished_at = ended  # settled here: the series ends with this call
-            else:
-                finished_at = opt_ms(nxt.finished_at) or ended
-            has_result = result.call_result is not None
-            has_tag = result.tag_name is not None
-            tx.run(
-                _FINISH_ATTEMPT,
-                {
-                    "b_attempt": result.attempt_id,
-                    "b_ended": ended,
-                    "b_outcome": result.outcome,
-                    "b_job_status": status,
-                    "b_call_result": result.call_result,
-                    "b_duration": result.call_duration,
-                    "b_report": encode(result.report_data),
-                    "b_tag": result.tag_name,
-                    "b_tag_payload": encode(result.tag_payload),
-                    "b_transcript": encode(result.transcript),
-                },
-            )
-            tx.run(
-                _FINISH_JOB,
-                {
-                    "b_job": current.call_job_id,
-                    "b_status": status,
-                    "b_due": opt_ms(nxt.due_at) if going_on else None,
-                    "b_closes": opt_ms(nxt.closes_at) if going_on else None,
-                    "b_finished": finished_at,
-                    "b_ended": ended,
-                    "b_duration": result.call_duration,
-                    "b_report": encode({**current.report_data, **result.report_data}),
-                    "b_has_result": int(has_result),
-                    "b_call_result": result.call_result,
-                    "b_call_result_payload": encode(result.call_result_payload),
-                    "b_has_tag": int(has_tag),
-                    "b_tag": result.tag_name,
-                    "b_tag_payload": encode(result.tag_payload),
-                },
-            )
-            self._record_redial(tx, result, current)
-            if result.client_data is not None:
-                tx.run(
-                    dialects.upsert_statement(self.engine.dialect.name, clients),
-                    {
-                        "b_campaign_id": current.campaign_id,
-                        "b_phone": current.phone,
-                        "b_data": encode(result.client_data),
-                        "b_updated_at": ended,
-                    },
-                )
-            return True
+    def finish_attempts(self, results: Sequence[AttemptResult]) -> list[bool]:
+        """Several :meth:`finish_attempt` in one transaction (the calls a dialer saw end at
+        one instant): one read of the attempts, one ``executemany`` per table, one commit."""
+        if not results:
+            return []
+
+        def work(tx: Transaction) -> list[bool]:
+            # Locks the attempts (PostgreSQL, in id order), so the reaper cannot take one
+            # half-way.
+            current: dict[int, dict[str, Any]] = {}
+            for chunk in _chunks(sorted({r.attempt_id for r in results})):
+                statement, params = _finish_current(chunk)
+                for row in tx.rows(statement, params, decode=False):
+                    current[row["id"]] = row
+            done: list[bool] = []
+            attempt_rows: list[dict[str, Any]] = []
+            job_rows: list[dict[str, Any]] = []
+            extras: list[tuple[AttemptResult, dict[str, Any]]] = []
+            for result in results:
+                # pop: an attempt named twice is finished once.
+                row = current.pop(result.attempt_id, {})
+                if not row or row["worker"] != result.worker:
+                    done.append(False)
+                    continue
+                done.append(True)
+                self._finish_rows(result, row, attempt_rows, job_rows)
+                if result.redial or result.redial_ignored or result.client_data is not None:
+                    extras.append((result, row))
+            tx.run_many(_FINISH_ATTEMPT, attempt_rows)
+            tx.run_many(_FINISH_JOB, job_rows)
+            for result, row in extras:
+                self._record_redial(tx, result, row)
+                if result.client_data is not None:
+                    tx.run(
+                        dialects.upsert_statement(self.engine.dialect.name, clients),
+                        {
+                            "b_campaign_id": row["campaign_id"],
+                            "b_phone": row["phone"],
+                            "b_data": encode(result.client_data),
+                            "b_updated_at": to_ms(result.finished_at),
+                        },
+                    )
+            return done
 
         return self._run_hot(work)
 
+    def _finish_rows(
+        self,
+        result: AttemptResult,
+        current: dict[str, Any],
+        attempt_rows: list[dict[str, Any]],
+        job_rows: list[dict[str, Any]],
+    ) -> None:
+        """The parameters of the attempt's and the job's UPDATE for one finished attempt."""
+        ended = to_ms(result.finished_at)
+        nxt = result.next
+        status = _settle(nxt.status, current["cancel_requested"], current["campaign_status"])
+        going_on = status in SCHEDULABLE_STATUSES
+        if going_on:
+            finished_at = None
+        elif status != nxt.status:
+            finished_at = ended  # settled here: the series ends with this call
+        else:
+            finished_at = opt_ms(nxt.finished_at) or ended
+        report = encode(result.report_data)
+        tag_payload = encode(result.tag_payload)
+        attempt_rows.append(
+            {
+                "b_attempt": result.attempt_id,
+                "b_ended": ended,
+                "b_outcome": result.outcome,
+                "b_job_status": status,
+                "b_call_result": result.call_result,
+                "b_duration": result.call_duration,
+                "b_report": report,
+                "b_tag": result.tag_name,
+                "b_tag_payload": tag_payload,
+                "b_transcript": encode(result.transcript),
+            }
+        )
+        if result.report_data:
+            # New keys are merged into the job's report data; none given keeps it as stored.
+            merged = self._driver.loads(current["report_data"]) | result.report_data
+            report = encode(merged)
+        job_rows.append(
+            {
+                "b_job": current["call_job_id"],
+                "b_status": status,
+                "b_due": opt_ms(nxt.due_at) if going_on else None,
+                "b_closes": opt_ms(nxt.closes_at) if going_on else None,
+                "b_finished": finished_at,
+                "b_ended": ended,
+                "b_duration": result.call_duration,
+                "b_has_report": int(bool(result.report_data)),
+                "b_report": report,
+                "b_has_result": int(result.call_result is not None),
+                "b_call_result": result.call_result,
+                "b_call_result_payload": encode(result.call_result_payload),
+                "b_has_tag": int(result.tag_name is not None),
+                "b_tag": result.tag_name,
+                "b_tag_payload": tag_payload,
+            }
+        )
+
     @staticmethod
-    def _record_redial(tx: Transaction, result: AttemptResult, current: Any) -> None:
+    def _record_redial(tx: Transaction, result: AttemptResult, current: dict[str, Any]) -> None:
         redial = result.redial
         if redial is None and result.redial_ignored is None:
             return
         ended = to_ms(result.finished_at)
         job_id = None
         if redial is not None:
-            [source] = tx.rows(_REDIAL_SOURCE, {"b_job": current.call_job_id})
-            [last] = tx.rows(_LAST_REDIAL, {"b_number": current.number_id})
+            [source] = tx.rows(_REDIAL_SOURCE, {"b_job": current["call_job_id"]})
+            [last] = tx.rows(_LAST_REDIAL, {"b_number": current["number_id"]})
             [created] = tx.rows(
                 _INSERT_REDIAL_JOB,
                 {
-                    "b_campaign": current.campaign_id,
-                    "b_number": current.number_id,
-                    "b_phone": current.phone,
+                    "b_campaign": current["campaign_id"],
+                    "b_number": current["number_id"],
+                    "b_phone": current["phone"],
                     "b_redial": (last["last"] or 0) + 1,
                     "b_policy": encode(redial.policy),
                     "b_status": redial.status,
@@ -714,8 +750,8 @@ class SqlStore:
         tx.run(
             _INSERT_REDIAL_REQUEST,
             {
-                "b_campaign": current.campaign_id,
-                "b_phone": current.phone,
+                "b_campaign": current["campaign_id"],
+                "b_phone": current["phone"],
                 "b_attempt": result.attempt_id,
                 "b_accepted": redial is not None,
                 "b_reason": result.redial_ignored,
@@ -1172,28 +1208,41 @@ def _insert_attempts(count: int) -> Any:
     return insert(attempts).values(rows).returning(attempts.c.call_job_id, attempts.c.id)
 
 
-_FINISH_CURRENT = (
-    select(
-        attempts.c.call_job_id,
-        attempts.c.campaign_id,
-        attempts.c.phone,
-        call_jobs.c.cancel_requested,
-        call_jobs.c.report_data,
-        call_jobs.c.number_id,
-        campaigns.c.status.label("campaign_status"),
-    )
-    .select_from(
-        attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
-            campaigns, campaigns.c.id == attempts.c.campaign_id
+@functools.cache
+def _select_current(count: int) -> Any:
+    """What finishing needs of ``count`` unfinished attempts ``a0 a1 …`` and their jobs."""
+    ids: list[Any] = [bindparam(f"a{i}") for i in range(count)]
+    return (
+        select(
+            attempts.c.id,
+            attempts.c.worker,
+            attempts.c.call_job_id,
+            attempts.c.campaign_id,
+            attempts.c.phone,
+            call_jobs.c.cancel_requested,
+            call_jobs.c.report_data,
+            call_jobs.c.number_id,
+            campaigns.c.status.label("campaign_status"),
         )
+        .select_from(
+            attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
+                campaigns, campaigns.c.id == attempts.c.campaign_id
+            )
+        )
+        .where(attempts.c.id.in_(ids), attempts.c.finished_at.is_(None))
+        .order_by(attempts.c.id)
+        .with_for_update(of=attempts)
     )
-    .where(
-        attempts.c.id == bindparam("b_attempt"),
-        attempts.c.worker == bindparam("b_worker"),
-        attempts.c.finished_at.is_(None),
-    )
-    .with_for_update(of=attempts)
-)
+
+
+def _finish_current(ids: Sequence[int]) -> tuple[Any, dict[str, int]]:
+    """The statement reading ``ids`` and its parameters. The list is padded (repeating its last
+    id) to a power of two, so that a handful of statements serve every batch size."""
+    size = 1 << (len(ids) - 1).bit_length()
+    padded = [*ids, *[ids[-1]] * (size - len(ids))]
+    return _select_current(size), {f"a{i}": attempt_id for i, attempt_id in enumerate(padded)}
+
+
 _FINISH_ATTEMPT = (
     update(attempts)
     .where(attempts.c.id == bindparam("b_attempt"))
@@ -1219,8 +1268,10 @@ _FINISH_JOB = (
         finished_at=bindparam("b_finished"),
         last_attempt_end=bindparam("b_ended"),
         call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
-        report_data=bindparam("b_report", type_=JSON),
-        # A call result or tag given now replaces the job's; none given keeps it.
+        # Report data, a call result or a tag given now replace the job's; none given keeps it.
+        report_data=_given(
+            "b_has_report", bindparam("b_report", type_=JSON), call_jobs.c.report_data
+        ),
         call_result=_given("b_has_result", bindparam("b_call_result"), call_jobs.c.call_result),
         call_result_payload=_given(
             "b_has_result",
