@@ -15,8 +15,6 @@ are computed once per text.
 from __future__ import annotations
 
 import re
-import re._constants as _sre  # type: ignore[import-not-found]
-import re._parser as _sre_parser  # type: ignore[import-not-found]
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -24,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from ringback.entities.prefixes import DEPTH, known, prefixes
 from ringback.entities.series import budget
 
 MAX_TOKENS = 3000
@@ -90,89 +89,6 @@ def _boundary(text: str, i: int) -> bool:
     return a == 0 or a != b
 
 
-def _known(c: str) -> bool:
-    """Characters whose case-insensitive matches are just their lower/upper case forms: ASCII
-    and the Cyrillic block (``re`` also equates "ſ" with "s", "ı" with "i", old Cyrillic glyph
-    variants with their letters; those lie outside)."""
-    return c < "\x80" or "\u0400" <= c <= "\u04ff"
-
-
-_Heads = tuple[frozenset[str], bool]  # first characters (lower case) and "may match empty"
-
-
-def _heads(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """The lower-case characters a non-empty match of ``pattern`` can start with, or None when
-    that is not known or the pattern may match the empty string (then it may match anywhere).
-
-    A superset is always safe: the set only rules out texts that cannot hold a match. It is
-    read from ``re``'s own parse of the pattern (a private module): anything unforeseen there
-    gives None, which only costs the pre-filter.
-    """
-    try:
-        h = _heads_seq(_sre_parser.parse(pattern.pattern, pattern.flags))
-    except Exception:
-        return None
-    return None if h is None or h[1] else h[0]
-
-
-def _heads_seq(items: Any) -> _Heads | None:
-    out: set[str] = set()
-    for op, av in items:
-        h = _heads_item(op, av)
-        if h is None:
-            return None
-        out |= h[0]
-        if not h[1]:
-            return frozenset(out), False
-    return frozenset(out), True
-
-
-def _heads_chars(*cs: str) -> _Heads | None:
-    if not all(_known(ch) for ch in cs):
-        return None
-    return frozenset(ch.lower() for ch in cs), False
-
-
-def _heads_item(op: Any, av: Any) -> _Heads | None:
-    c = _sre
-    if op is c.LITERAL:
-        return _heads_chars(chr(av))
-    if op is c.IN:
-        found: set[str] = set()
-        for kind, v in av:
-            if kind is c.LITERAL:
-                h = _heads_chars(chr(v))
-            elif kind is c.RANGE and v[1] - v[0] < 256:
-                h = _heads_chars(*map(chr, range(v[0], v[1] + 1)))
-            elif kind is c.CATEGORY and v is c.CATEGORY_DIGIT:
-                h = _heads_chars(*"0123456789")  # other digits lie outside the known characters
-            else:
-                return None
-            if h is None:
-                return None
-            found |= h[0]
-        return frozenset(found), False
-    if op is c.BRANCH:
-        found, empty = set(), False
-        for branch in av[1]:
-            h = _heads_seq(branch)
-            if h is None:
-                return None
-            found |= h[0]
-            empty = empty or h[1]
-        return frozenset(found), empty
-    if op is c.SUBPATTERN:
-        return _heads_seq(av[3]) if not av[1] and not av[2] else None  # no inline flags
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-        h = _heads_seq(av[2])
-        return None if h is None else (h[0], h[1] or av[0] == 0)
-    if op is c.ATOMIC_GROUP:
-        return _heads_seq(av)
-    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-        return frozenset(), True  # zero width: the next item starts the match
-    return None
-
-
 class Chart:
     def __init__(self, text: str, ctx: Context, rules: Sequence[Rule]) -> None:
         self.text = text
@@ -187,9 +103,7 @@ class Chart:
         }
         self.count = 0
         self.newest: dict[str, int] = {}  # dim → token count just after its newest token
-        # Per token test: the tokens of its dimension that pass it, in creation order, and how
-        # many of the dimension's tokens have been tested so far.
-        self.passing: dict[int, tuple[list[Token], list[int]]] = {}
+        self.passing: dict[int, _Passing] = {}  # id of a token test → the tokens passing it
         self.table = _prepared(rules)
         # Rules to run: never run yet, or a token of a dimension they need made since they ran.
         self.dirty: set[int] = set(range(len(self.table.rules)))
@@ -209,27 +123,24 @@ class Chart:
             pos += 1
         return pos
 
-    @staticmethod
-    def _ok(item: Dim, t: Token) -> bool:
-        return item.test is None or bool(item.test(t.value))
-
-    def _passing(self, item: Dim) -> list[Token]:
+    def _passing(self, item: Dim) -> _Passing:
         """The tokens of ``item``'s dimension that pass its test, each tested once."""
         tokens = self.by_dim[item.dim]
         hit = self.passing.get(id(item))
         if hit is None:
-            hit = self.passing[id(item)] = ([], [0])
-        out, done = hit
-        if done[0] < len(tokens):
+            hit = self.passing[id(item)] = _Passing()
+        if hit.done < len(tokens):
             test = item.test
-            fresh = tokens[done[0] :]
-            out.extend(fresh if test is None else [t for t in fresh if test(t.value)])
-            done[0] = len(tokens)
-        return out
+            for t in tokens[hit.done :]:
+                if test is None or test(t.value):
+                    hit.tokens.append(t)
+                    hit.by_start[t.start].append(t)
+            hit.done = len(tokens)
+        return hit
 
     def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
         if isinstance(item, Dim):
-            tokens = self._passing(item)
+            tokens = self._passing(item).tokens
             if since:  # tokens are kept in creation order: the fresh ones are a suffix
                 return tokens[bisect_left(tokens, since, key=_seq) :]
             return list(tokens)
@@ -255,9 +166,7 @@ class Chart:
     def _next(self, item: re.Pattern[str] | Dim, pos: int) -> list[Any]:
         pos = self._skip(pos)
         if isinstance(item, Dim):
-            return [
-                t for t in self.by_start.get(pos, ()) if t.dim == item.dim and self._ok(item, t)
-            ]
+            return self._passing(item).by_start.get(pos, [])
         if not _boundary(self.text, pos):
             return []
         m = self._regex_at(item, pos)
@@ -292,10 +201,15 @@ class Chart:
         if since is None:
             self._expand(r, firsts, -1, 0)
             return
-        newest = self.newest
+        passing = [self._passing(it).tokens for it in r.items if isinstance(it, Dim)]
+        if not all(passing):
+            return  # an item no token passes
+        k = 0
         for j, item in enumerate(r.items):
-            if isinstance(item, Dim) and newest.get(item.dim, 0) > since:
-                self._expand(r, firsts, j, since)
+            if isinstance(item, Dim):
+                if passing[k][-1].seq >= since:  # a token made since the last run passes it
+                    self._expand(r, firsts, j, since)
+                k += 1
 
     def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
         if firsts is None:
@@ -320,27 +234,35 @@ class Chart:
                 return
             self._add(r, parts)
 
-    def _possible(self) -> set[int] | None:
-        """The expressions (by number in the rule table) that may start on a word of the text,
-        judged by first characters; None when the text has a character that check can't judge."""
-        firsts = {self.text[i] for i in self.start_set}
-        if not all(_known(ch) for ch in firsts):
-            return None
-        by_char = self.table.by_char
-        return set().union(*(by_char.get(ch.lower(), ()) for ch in firsts))
+    def _candidates(self) -> Sequence[int]:
+        """The rules (by number, in order) whose every expression may start on a word of the
+        text, judged by how the expressions' matches can begin (see :mod:`.prefixes`)."""
+        table, text = self.table, self.text
+        heads: set[str] = set()
+        for i in self.start_set:
+            head = text[i : i + DEPTH]
+            if not all(known(ch) for ch in head):
+                return range(len(table.rules))  # a character the prefixes can't judge
+            head = head.lower()
+            heads.update(head[:n] for n in range(1, len(head) + 1))
+        hits: dict[int, int] = defaultdict(int)  # rule → how many of its expressions may start
+        by_prefix, requiring = table.by_prefix, table.requiring
+        for n in set().union(*(by_prefix.get(h, ()) for h in heads)):
+            for i in requiring[n]:
+                hits[i] += 1
+        required = table.required
+        return sorted([*table.unfiltered, *(i for i, k in hits.items() if k == required[i])])
 
     def saturate(self) -> list[Token]:
         # Regular-expression matches never change: find them once. A rule of regular
         # expressions only applies in the first round; one with an expression that matches
         # nowhere never applies; one needing a dimension the chart lacks waits for it.
         table, text = self.table, self.text
-        possible = self._possible()
         found: dict[int, bool] = {}
         leading: dict[int, list[Any]] = {}
         active = []
-        for i, r in enumerate(table.rules):
-            if possible is not None and not table.required[i] <= possible:
-                continue  # an expression of it cannot start on any word of the text
+        for i in self._candidates():
+            r = table.rules[i]
             if not all(
                 found[id(p)] if id(p) in found else found.setdefault(id(p), bool(p.search(text)))
                 for p in table.later[i]
@@ -374,6 +296,18 @@ def _seq(t: Token) -> int:
     return t.seq
 
 
+class _Passing:
+    """The tokens passing one token test, in creation order and by start, and how many of its
+    dimension's tokens have been tested."""
+
+    __slots__ = ("by_start", "done", "tokens")
+
+    def __init__(self) -> None:
+        self.tokens: list[Token] = []
+        self.by_start: dict[int, list[Token]] = defaultdict(list)
+        self.done = 0
+
+
 @dataclass(frozen=True, slots=True)
 class _Table:
     """What saturation needs to know of a rule set, computed once per rule set."""
@@ -382,10 +316,13 @@ class _Table:
     needs: list[frozenset[str]]  # per rule, the dimensions its items need
     later: list[tuple[re.Pattern[str], ...]]  # per rule, its regular expressions after the first
     needing: dict[str, frozenset[int]]  # per dimension, the rules needing it
-    # Per rule, the numbers of its expressions whose first characters are known; per lower-case
-    # character, the numbers of the expressions that can start with it.
-    required: list[frozenset[int]]
-    by_char: dict[str, frozenset[int]]
+    # Expressions whose beginnings are known, by number: per rule, how many it has; per number,
+    # the rules having it; per prefix, the numbers of those whose matches can start with it.
+    # The rules without any are never filtered.
+    required: list[int]
+    requiring: list[list[int]]
+    by_prefix: dict[str, frozenset[int]]
+    unfiltered: list[int]
 
 
 _PREPARED: dict[int, _Table] = {}
@@ -403,22 +340,36 @@ def _prepared(rules: Sequence[Rule]) -> _Table:
         frozen = {d: frozenset(ix) for d, ix in needing.items()}
         # Expressions are numbered by identity (rules built from the same text share one).
         heads: dict[int, tuple[int, frozenset[str] | None]] = {}
-        by_char: dict[str, set[int]] = defaultdict(set)
-        required = []
-        for r in rules:
-            mine = set()
+        by_prefix: dict[str, set[int]] = defaultdict(set)
+        required: list[int] = []
+        requiring: list[list[int]] = []
+        unfiltered: list[int] = []
+        for i, r in enumerate(rules):
+            mine: set[int] = set()
             for it in r.items:
                 if isinstance(it, Dim):
                     continue
                 if id(it) not in heads:
-                    heads[id(it)] = (len(heads), _heads(it))
-                    for ch in heads[id(it)][1] or ():
-                        by_char[ch].add(len(heads) - 1)
+                    n = len(heads)
+                    heads[id(it)] = (n, prefixes(it))
+                    requiring.append([])
+                    for head in heads[id(it)][1] or ():
+                        by_prefix[head].add(n)
                 n, first = heads[id(it)]
-                if first is not None:
+                if first is not None and n not in mine:
                     mine.add(n)
-            required.append(frozenset(mine))
+                    requiring[n].append(i)
+            required.append(len(mine))
+            if not mine:
+                unfiltered.append(i)
         hit = _PREPARED[id(rules)] = _Table(
-            rules, needs, later, frozen, required, {ch: frozenset(n) for ch, n in by_char.items()}
+            rules,
+            needs,
+            later,
+            frozen,
+            required,
+            requiring,
+            {head: frozenset(ns) for head, ns in by_prefix.items()},
+            unfiltered,
         )
     return hit
