@@ -194,14 +194,15 @@ class _Isolate:
     ``MiniRacer.eval`` from a plain thread hands the code to mini-racer's event-loop thread,
     which starts the V8 task and is woken again by its result: three thread switches, about
     0.2 ms a call, most of a bot turn. Here the calling thread starts the task itself and
-    waits on the queue that V8's callback fills for tasks started without a callback id (the
-    queue mini-racer's own synchronous path uses, on the loop thread only; nothing else uses it
-    for an isolate driven from here): one switch each way, about 0.06 ms. A timeout cancels the
-    task (V8 terminates it) and waits for its result so that it cannot become the answer to
-    the next evaluation.
+    waits on the queue that V8's callback fills for tasks started with callback id 0 (the
+    queue of mini-racer's own synchronous path, which only runs on the loop thread: nothing
+    else uses it for an isolate driven from here): one switch each way, about 0.06 ms. A
+    timeout cancels the task (V8 terminates it) and waits for its result so that it cannot
+    become the answer to the next evaluation.
 
     This reads mini-racer internals (``Context._dll``, ``_ctx``, the results queue), which is
-    why ``mini-racer`` is pinned to one version; ``tests/bot/test_js.py`` covers the paths.
+    why ``mini-racer`` is pinned to one version; ``tests/bot/test_sandbox.py`` covers the
+    timeout and thread paths.
     """
 
     # a cancelled task reports back promptly; if V8 does not, the isolate is not trusted again
