@@ -405,6 +405,19 @@ def test_finish_attempts_records_several_in_one_call_each_as_finish_attempt_woul
     assert store.get_jobs(cid, ids=[first.job.id])[0].report_data == {"a": "1"}
 
 
+def test_finish_and_claim_frees_the_lines_it_then_claims(store: Store) -> None:
+    cid = campaign(store, lines=1)
+    first_id, second_id = store.add_numbers(cid, [number(p) for p in phones(2)], T0)
+    [c] = claim(store, cid)
+    at = T0 + 2 * MINUTE
+    done = AttemptResult(c.attempt.id, "w1", at, "busy", Schedule(first_id, "busy", finished_at=at))
+    assert store.finish_and_claim([done], cid, "w1", at, 5, LEASE)[0] == [True]
+    assert store.get_jobs(cid, ids=[first_id])[0].status == "busy"
+    [running] = store.get_attempts(cid, ids=[second_id])
+    assert (running.line, running.started_at, running.finished_at) == (1, at, None)
+    assert store.finish_and_claim([done], cid, "w1", at, 5, LEASE) == ([False], [])
+
+
 def test_a_redial_adds_a_job_and_both_kinds_are_audited(store: Store) -> None:
     cid = campaign(store, lines=1)
     [job_id] = store.add_numbers(cid, [number("79160000001", payload={"k": "v"})], T0)

@@ -3,9 +3,11 @@
 This is the only place that reads the clock. One loop serves any number of campaigns:
 
 1. play out the calls in flight whose next step is due (answer, a callee utterance, hang-up);
-2. for every dialling campaign with free lines: claim due jobs (``claim_due``); if that leaves
-   lines idle, (re)schedule the jobs that need it (``jobs_to_schedule`` → the domain →
-   ``apply_schedules``) and claim again; dial every claim;
+2. for every dialling campaign with free lines: claim due jobs (``claim_due``; the first claim
+   also records the calls that just ended, in its transaction: ``finish_and_claim``); if that
+   leaves lines idle, (re)schedule the jobs that need it (``jobs_to_schedule`` → the domain →
+   ``apply_schedules``) and claim again; dial every claim; calls that ended and that no claim
+   took along are recorded then (``finish_attempts``);
 3. wait for the next event: the next step of a call, or the next ``due_at`` of a campaign whose
    lines are idle. In virtual time the clock jumps straight there (no polling, no sleeping); in
    real time it sleeps at most ``poll`` so that numbers added through the API, pauses and stops
@@ -185,8 +187,9 @@ class Dialer:
             if not stopping:
                 self._housekeeping(now)
                 self._dial(now)
-                if self._heap and self._heap[0][0] <= now:
-                    continue  # a call step at this very instant
+            self._record_ended()  # the calls that ended and that no claim took along
+            if not stopping and self._heap and self._heap[0][0] <= now:
+                continue  # a call step at this very instant
             if on_tick is not None:
                 on_tick(now)
             wake = self._heap[0][0] if self._heap else None
@@ -220,6 +223,7 @@ class Dialer:
             self._next_refresh = now + self.refresh
         if self._next_reap is None or now >= self._next_reap:
             self._next_reap = now + self.lease
+            self._record_ended()  # calls that ended are not the reaper's
             for attempt in self.store.reap_expired(now):
                 log.warning(
                     "attempt reaped",
@@ -280,14 +284,14 @@ class Dialer:
                 continue
             cid = campaign.record.id
             lease = self.lease if not self.clock.virtual else self._virtual_lease(campaign)
-            claims = self.store.claim_due(cid, self.worker, now, free, lease)
+            claims = self._claim(cid, now, free, lease)
             scheduled = 0
             if len(claims) < free:
                 # Lines would idle: give a window to the jobs that have none (new, reaped, or
                 # whose window closed while every line was busy), then claim again.
                 scheduled = self._schedule(campaign, now)
                 if scheduled:
-                    claims += self.store.claim_due(cid, self.worker, now, free - len(claims), lease)
+                    claims += self._claim(cid, now, free - len(claims), lease)
             for claim in claims:
                 self._start_call(campaign, claim, now)
             campaign.dirty = False
@@ -299,6 +303,18 @@ class Dialer:
             else:
                 campaign.idle_until = None
                 campaign.exhausted = False
+
+    def _claim(self, cid: int, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
+        """Claim for the campaign, recording first, in the same transaction, the calls that
+        ended and are not recorded yet (see :meth:`_record_ended`)."""
+        if not self._ended:
+            return self.store.claim_due(cid, self.worker, now, limit, lease)
+        ended, self._ended = self._ended, []
+        recorded, claims = self.store.finish_and_claim(
+            [result for _, result in ended], cid, self.worker, now, limit, lease
+        )
+        self._recorded(ended, recorded)
+        return claims
 
     def _virtual_lease(self, campaign: _Campaign) -> timedelta:
         # Covers ringing plus a long talk; _start_call extends it for a longer known call.
@@ -369,7 +385,6 @@ class Dialer:
             _, _, call = heapq.heappop(heap)
             if self._step(call, call.at):
                 self._push(call)
-        self._record_ended()
 
     def _step(self, call: _Call, t: datetime) -> bool:
         """Play the call's step due at ``t``; True when the call goes on (``call.at`` set)."""
@@ -528,14 +543,17 @@ class Dialer:
         """Record the calls that ended, all in one store transaction.
 
         Calls placed together often end together (a claim fills every free line at one instant
-        and many calls last equally long), so :meth:`_finish` only queues its result and
-        :meth:`_play_calls` records the instant's results at once, before anything is claimed.
-        Whatever reads the store while calls play (a bot's ``$client`` and history, a redial's
-        budget) records the queue first, so it sees every call that ended before."""
+        and many calls last equally long), so :meth:`_finish` only queues its result, and the
+        instant's results are recorded at once: by the first claim that follows, in its own
+        transaction (:meth:`_claim`: the freed lines are claimed again with one commit), or
+        here, at the end of the loop's turn. Whatever else reads or reaps in the store
+        meanwhile (a bot's ``$client`` and history, a redial's budget, the reaper) records the
+        queue first, so it sees every call that ended before."""
         ended, self._ended = self._ended, []
-        if not ended:
-            return
-        recorded = self.store.finish_attempts([result for _, result in ended])
+        if ended:
+            self._recorded(ended, self.store.finish_attempts([result for _, result in ended]))
+
+    def _recorded(self, ended: list[tuple[_Call, AttemptResult]], recorded: list[bool]) -> None:
         for (call, result), ok in zip(ended, recorded, strict=True):
             job = call.claim.job
             if not ok:

@@ -308,6 +308,18 @@ class Store(Protocol):
         result. For a dialer whose calls end together (they start together and often last
         equally long): one commit instead of one per call."""
 
+    def finish_and_claim(
+        self,
+        results: Sequence[AttemptResult],
+        campaign_id: int,
+        worker: str,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+    ) -> tuple[list[bool], list[Claim]]:
+        """:meth:`finish_attempts` then :meth:`claim_due`, in one transaction: the lines the
+        results free can be claimed at once. Returns both results."""
+
     def reap_expired(self, now: datetime) -> list[AttemptRecord]:
         """Attempts whose lease ended before ``now`` and that are unfinished are recorded as
         ``failed`` (``finished_at`` = ``lease_until``); their jobs go back to ``onRetry`` with no

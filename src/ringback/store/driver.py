@@ -56,15 +56,16 @@ class Driver:
         self._compiled: dict[int, _Compiled] = {}
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in autocommit
-        mode, see :mod:`.dialects`), psycopg's implicit one on PostgreSQL; committed when the
-        block ends, rolled back when it raises."""
+    def transaction(self, read: bool = False) -> Iterator[Transaction]:
+        """One transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in autocommit mode,
+        see :mod:`.dialects`), a plain ``BEGIN`` for a ``read`` (it runs beside the writer),
+        psycopg's implicit one on PostgreSQL; committed when the block ends, rolled back when
+        it raises."""
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
             if self.sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("BEGIN" if read else "BEGIN IMMEDIATE")
             try:
                 yield Transaction(self, cursor)
             except BaseException:

@@ -20,10 +20,10 @@ How the line limit stays airtight (``claim_due``): the claim transaction
 The unique partial indexes on unfinished attempts (one per line, one per job) make the database
 refuse anything else, should a future change break the protocol.
 
-Claim and finish, the two calls a dialer makes per attempt, run on the driver connection with
-statements compiled once (:mod:`ringback.store.driver`); everything else goes through
-SQLAlchemy Core as usual. Errors from those two are the driver's own (``sqlite3`` /
-``psycopg``), not SQLAlchemy's wrappers.
+The calls a dialer makes per attempt or per instant (claim, finish, ``next_due_at``, the
+reaper's check) run on the driver connection with statements compiled once
+(:mod:`ringback.store.driver`); everything else goes through SQLAlchemy Core as usual. Errors
+from those are the driver's own (``sqlite3`` / ``psycopg``), not SQLAlchemy's wrappers.
 """
 
 from __future__ import annotations
@@ -274,12 +274,13 @@ class SqlStore:
         """Run ``work`` in one transaction through SQLAlchemy."""
         return _retrying(lambda: self._transaction(read), work)
 
-    def _run_hot(self, work: Callable[[Transaction], T]) -> T:
-        """Run ``work`` in one write transaction on the driver (:mod:`.driver`): claim, finish."""
+    def _run_hot(self, work: Callable[[Transaction], T], *, read: bool = False) -> T:
+        """Run ``work`` in one transaction on the driver (:mod:`.driver`): the calls a dialer
+        makes per attempt or per instant."""
 
         @contextmanager
         def begin() -> Iterator[Transaction]:
-            with self._lock, self._driver.transaction() as tx:
+            with self._lock, self._driver.transaction(read) as tx:
                 yield tx
 
         return _retrying(begin, work)
@@ -530,48 +531,29 @@ class SqlStore:
     def claim_due(
         self, campaign_id: int, worker: str, now: datetime, limit: int, lease: timedelta
     ) -> list[Claim]:
+        return self.finish_and_claim((), campaign_id, worker, now, limit, lease)[1]
+
+    def finish_and_claim(
+        self,
+        results: Sequence[AttemptResult],
+        campaign_id: int,
+        worker: str,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+    ) -> tuple[list[bool], list[Claim]]:
         now_ms = to_ms(now)
         lease_ms = to_ms(now + lease)
 
-        def work(tx: Transaction) -> list[tuple[dict[str, Any], int, int]]:
-            run = tx.rows
-            found = run(_LOCK_CAMPAIGN, {"b_campaign": campaign_id})
-            if not found or found[0]["status"] not in DIALLING_CAMPAIGN_STATUSES:
-                return []
-            campaign = found[0]
-            busy = {row["line"] for row in run(_BUSY_LINES, {"b_campaign": campaign_id})}
-            lines = int(campaign["settings"].get("maxSimultaneousCalls", 1))
-            free = _free_lines(lines, busy, limit)
-            if not free:
-                return []
-            claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
-            jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
-            if not jobs:
-                return []
-            values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
-            for i, (job, line) in enumerate(zip(jobs, free, strict=False)):
-                values |= {
-                    f"j{i}": job["id"],
-                    f"p{i}": job["phone"],
-                    f"r{i}": job["redial_number"],
-                    f"n{i}": job["attempts_count"],
-                    f"ln{i}": line,
-                    f"z{i}": job["zone"],
-                    f"zs{i}": job["zone_source"],
-                }
-            # RETURNING rows may come back in any order, hence the job ids.
-            ids = {
-                row["call_job_id"]: row["id"] for row in run(_insert_attempts(len(jobs)), values)
-            }
-            if campaign["status"] != "inProgress":
-                run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
-            return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
+        def work(tx: Transaction) -> tuple[list[bool], list[tuple[dict[str, Any], int, int]]]:
+            done = self._finish_in(tx, results) if results else []
+            return done, self._claim_in(tx, campaign_id, worker, now_ms, limit, lease_ms)
 
         # JSON is decoded and records built after the commit: on SQLite, time in the
         # transaction is time every other process waits for the write lock.
-        claimed = self._run_hot(work)
+        done, claimed = self._run_hot(work)
         self._driver.decode([job for job, _, _ in claimed])
-        return [
+        return done, [
             Claim(
                 attempt=AttemptRecord(
                     id=attempt_id,
@@ -593,6 +575,42 @@ class SqlStore:
             )
             for job, attempt_id, line in claimed
         ]
+
+    @staticmethod
+    def _claim_in(
+        tx: Transaction, campaign_id: int, worker: str, now_ms: int, limit: int, lease_ms: int
+    ) -> list[tuple[dict[str, Any], int, int]]:
+        """The claim (see the module docstring): (job row, attempt id, line) per claimed job."""
+        run = tx.rows
+        found = run(_LOCK_CAMPAIGN, {"b_campaign": campaign_id})
+        if not found or found[0]["status"] not in DIALLING_CAMPAIGN_STATUSES:
+            return []
+        campaign = found[0]
+        busy = {row["line"] for row in run(_BUSY_LINES, {"b_campaign": campaign_id})}
+        lines = int(campaign["settings"].get("maxSimultaneousCalls", 1))
+        free = _free_lines(lines, busy, limit)
+        if not free:
+            return []
+        claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
+        jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
+        if not jobs:
+            return []
+        values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
+        for i, (job, line) in enumerate(zip(jobs, free, strict=False)):
+            values |= {
+                f"j{i}": job["id"],
+                f"p{i}": job["phone"],
+                f"r{i}": job["redial_number"],
+                f"n{i}": job["attempts_count"],
+                f"ln{i}": line,
+                f"z{i}": job["zone"],
+                f"zs{i}": job["zone_source"],
+            }
+        # RETURNING rows may come back in any order, hence the job ids.
+        ids = {row["call_job_id"]: row["id"] for row in run(_insert_attempts(len(jobs)), values)}
+        if campaign["status"] != "inProgress":
+            run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
+        return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
         def work(conn: Connection) -> None:
@@ -617,46 +635,47 @@ class SqlStore:
         one instant): one read of the attempts, one ``executemany`` per table, one commit."""
         if not results:
             return []
+        return self._run_hot(lambda tx: self._finish_in(tx, results))
 
-        def work(tx: Transaction) -> list[bool]:
-            # Locks the attempts (PostgreSQL, in id order), so the reaper cannot take one
-            # half-way.
-            current: dict[int, dict[str, Any]] = {}
-            for chunk in _chunks(sorted({r.attempt_id for r in results})):
-                statement, params = _finish_current(chunk)
-                for row in tx.rows(statement, params, decode=False):
-                    current[row["id"]] = row
-            done: list[bool] = []
-            attempt_rows: list[dict[str, Any]] = []
-            job_rows: list[dict[str, Any]] = []
-            extras: list[tuple[AttemptResult, dict[str, Any]]] = []
-            for result in results:
-                # pop: an attempt named twice is finished once.
-                row = current.pop(result.attempt_id, {})
-                if not row or row["worker"] != result.worker:
-                    done.append(False)
-                    continue
-                done.append(True)
-                self._finish_rows(result, row, attempt_rows, job_rows)
-                if result.redial or result.redial_ignored or result.client_data is not None:
-                    extras.append((result, row))
-            tx.run_many(_FINISH_ATTEMPT, attempt_rows)
-            tx.run_many(_FINISH_JOB, job_rows)
-            for result, row in extras:
-                self._record_redial(tx, result, row)
-                if result.client_data is not None:
-                    tx.run(
-                        dialects.upsert_statement(self.engine.dialect.name, clients),
-                        {
-                            "b_campaign_id": row["campaign_id"],
-                            "b_phone": row["phone"],
-                            "b_data": encode(result.client_data),
-                            "b_updated_at": to_ms(result.finished_at),
-                        },
-                    )
-            return done
-
-        return self._run_hot(work)
+    def _finish_in(self, tx: Transaction, results: Sequence[AttemptResult]) -> list[bool]:
+        """Finish the attempts in the transaction ``tx``: one bool per result."""
+        # Locks the attempts (PostgreSQL, in id order), so the reaper cannot take one
+        # half-way.
+        current: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted({r.attempt_id for r in results})):
+            statement, params = _finish_current(chunk)
+            for row in tx.rows(statement, params, decode=False):
+                current[row["id"]] = row
+        done: list[bool] = []
+        attempt_rows: list[dict[str, Any]] = []
+        job_rows: list[dict[str, Any]] = []
+        extras: list[tuple[AttemptResult, dict[str, Any]]] = []
+        for result in results:
+            # pop: an attempt named twice is finished once.
+            row = current.pop(result.attempt_id, {})
+            if not row or row["worker"] != result.worker:
+                done.append(False)
+                continue
+            done.append(True)
+            self._finish_rows(result, row, attempt_rows, job_rows)
+            extra = (result.redial, result.redial_ignored, result.client_data)
+            if any(part is not None for part in extra):
+                extras.append((result, row))
+        tx.run_many(_FINISH_ATTEMPT, attempt_rows)
+        tx.run_many(_FINISH_JOB, job_rows)
+        for result, row in extras:
+            self._record_redial(tx, result, row)
+            if result.client_data is not None:
+                tx.run(
+                    dialects.upsert_statement(self.engine.dialect.name, clients),
+                    {
+                        "b_campaign_id": row["campaign_id"],
+                        "b_phone": row["phone"],
+                        "b_data": encode(result.client_data),
+                        "b_updated_at": to_ms(result.finished_at),
+                    },
+                )
+        return done
 
     def _finish_rows(
         self,
@@ -762,6 +781,11 @@ class SqlStore:
         )
 
     def reap_expired(self, now: datetime) -> list[AttemptRecord]:
+        # A dialer calls this every lease and there is almost never anything to reap: a cheap
+        # read first, the write transaction only when an attempt did expire.
+        if not self._run_hot(lambda tx: tx.rows(_EXPIRED, {"b_now": to_ms(now)}), read=True):
+            return []
+
         def work(conn: Connection) -> list[AttemptRecord]:
             reaped = conn.execute(
                 update(attempts)
@@ -807,10 +831,8 @@ class SqlStore:
         return self._run(work)
 
     def next_due_at(self, campaign_id: int) -> datetime | None:
-        query = select(func.min(call_jobs.c.due_at)).where(
-            call_jobs.c.campaign_id == campaign_id, text(SCHEDULABLE_SQL)
-        )
-        return self._run(lambda conn: from_ms(conn.execute(query).scalar()), read=True)
+        [row] = self._run_hot(lambda tx: tx.rows(_NEXT_DUE, {"b_campaign": campaign_id}), read=True)
+        return from_ms(row["due"])
 
     def cancel_jobs(
         self, campaign_id: int, phones: Sequence[str], ids: Sequence[int], now: datetime
@@ -1286,6 +1308,14 @@ _FINISH_JOB = (
 )
 _REDIAL_SOURCE = select(call_jobs.c.payload, call_jobs.c.gmt_zone).where(
     call_jobs.c.id == bindparam("b_job")
+)
+_EXPIRED = (
+    select(attempts.c.id)
+    .where(text(IN_FLIGHT_SQL), attempts.c.lease_until < bindparam("b_now"))
+    .limit(1)
+)
+_NEXT_DUE = select(func.min(call_jobs.c.due_at).label("due")).where(
+    call_jobs.c.campaign_id == bindparam("b_campaign"), text(SCHEDULABLE_SQL)
 )
 _BUSY_LINES = select(attempts.c.line).where(
     attempts.c.campaign_id == bindparam("b_campaign"), text(IN_FLIGHT_SQL)
