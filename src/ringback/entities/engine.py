@@ -98,9 +98,15 @@ class Chart:
         self.by_dim: dict[str, list[Token]] = defaultdict(list)
         self.keys: set[tuple[Any, ...]] = set()
         self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
+        self.found: dict[int, bool] = {}  # id of a pattern → whether it matches anywhere
         self.start_set = {
             i for i in range(len(text)) if not text[i].isspace() and _boundary(text, i)
         }
+        # Where the next item may start after an item ending at a position: past white space.
+        self.skip = list(range(len(text) + 1))
+        for i in range(len(text) - 1, -1, -1):
+            if text[i].isspace():
+                self.skip[i] = self.skip[i + 1]
         self.count = 0
         self.newest: dict[str, int] = {}  # dim → token count just after its newest token
         self.passing: dict[int, _Passing] = {}  # id of a token test → the tokens passing it
@@ -118,11 +124,6 @@ class Chart:
         self.re_cache[key] = m
         return m
 
-    def _skip(self, pos: int) -> int:
-        while pos < len(self.text) and self.text[pos].isspace():
-            pos += 1
-        return pos
-
     def _passing(self, item: Dim) -> _Passing:
         """The tokens of ``item``'s dimension that pass its test, each tested once."""
         tokens = self.by_dim[item.dim]
@@ -136,6 +137,13 @@ class Chart:
                     hit.tokens.append(t)
                     hit.by_start[t.start].append(t)
             hit.done = len(tokens)
+        return hit
+
+    def _anywhere(self, pattern: re.Pattern[str]) -> bool:
+        """Whether ``pattern`` matches anywhere in the text (one search per pattern)."""
+        hit = self.found.get(id(pattern))
+        if hit is None:
+            hit = self.found[id(pattern)] = pattern.search(self.text) is not None
         return hit
 
     def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
@@ -163,18 +171,9 @@ class Chart:
             out.append(m)
         return out
 
-    def _next(self, item: re.Pattern[str] | Dim, pos: int) -> list[Any]:
-        pos = self._skip(pos)
-        if isinstance(item, Dim):
-            return self._passing(item).by_start.get(pos, [])
-        if not _boundary(self.text, pos):
-            return []
-        m = self._regex_at(item, pos)
-        return [] if m is None else [m]
-
     def _add(self, r: Rule, parts: list[Any]) -> bool:
         ids = tuple(
-            (p.start, p.end, p.key) if isinstance(p, Token) else (p.start(), p.end()) for p in parts
+            (p.start, p.end, p.key) if p.__class__ is Token else (p.start(), p.end()) for p in parts
         )
         key = (r.name, ids)
         if key in self.keys:
@@ -184,9 +183,8 @@ class Chart:
             value = r.produce(self.ctx, *parts)
         if value is None:
             return False
-        start = parts[0].start if isinstance(parts[0], Token) else parts[0].start()
-        end = parts[-1].end if isinstance(parts[-1], Token) else parts[-1].end()
-        size = 1 + sum(p.size for p in parts if isinstance(p, Token))
+        start, end = ids[0][0], ids[-1][1]
+        size = 1 + sum(p.size for p in parts if p.__class__ is Token)
         token = Token(r.dim, start, end, value, size, r.name, key, self.count)
         self.by_start[start].append(token)
         self.by_dim[r.dim].append(token)
@@ -201,15 +199,13 @@ class Chart:
         if since is None:
             self._expand(r, firsts, -1, 0)
             return
-        passing = [self._passing(it).tokens for it in r.items if isinstance(it, Dim)]
-        if not all(passing):
-            return  # an item no token passes
-        k = 0
-        for j, item in enumerate(r.items):
-            if isinstance(item, Dim):
-                if passing[k][-1].seq >= since:  # a token made since the last run passes it
-                    self._expand(r, firsts, j, since)
-                k += 1
+        dims = [(j, item) for j, item in enumerate(r.items) if isinstance(item, Dim)]
+        for _, item in dims:
+            if not self._passing(item).tokens:
+                return  # an item no token passes: nothing to combine, now or after this run
+        for j, item in dims:
+            if self._passing(item).tokens[-1].seq >= since:  # a fresh token passes it
+                self._expand(r, firsts, j, since)
 
     def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
         if firsts is None:
@@ -217,15 +213,25 @@ class Chart:
         elif fresh_at == 0:
             firsts = [t for t in firsts if t.seq >= since]
         partials: list[list[Any]] = [[p] for p in firsts]
+        skip, starts, n = self.skip, self.start_set, len(self.text)
         for j in range(1, len(r.items)):
+            item = r.items[j]
             extended: list[list[Any]] = []
-            for parts in partials:
-                last = parts[-1]
-                end = last.end if isinstance(last, Token) else last.end()
-                nexts = self._next(r.items[j], end)
-                if j == fresh_at:
-                    nexts = [t for t in nexts if t.seq >= since]
-                extended.extend([*parts, nxt] for nxt in nexts)
+            if isinstance(item, Dim):
+                by_start, fresh = self._passing(item).by_start, since if j == fresh_at else 0
+                for parts in partials:
+                    last = parts[-1]
+                    nexts = by_start.get(skip[last.end if last.__class__ is Token else last.end()])
+                    if nexts:
+                        extended.extend([*parts, t] for t in nexts if t.seq >= fresh)
+            else:
+                for parts in partials:
+                    last = parts[-1]
+                    pos = skip[last.end if last.__class__ is Token else last.end()]
+                    if pos == n or pos in starts:  # not inside a word or a number
+                        m = self._regex_at(item, pos)
+                        if m is not None:
+                            extended.append([*parts, m])
             partials = extended
             if not partials:
                 return
@@ -257,16 +263,12 @@ class Chart:
         # Regular-expression matches never change: find them once. A rule of regular
         # expressions only applies in the first round; one with an expression that matches
         # nowhere never applies; one needing a dimension the chart lacks waits for it.
-        table, text = self.table, self.text
-        found: dict[int, bool] = {}
+        table = self.table
         leading: dict[int, list[Any]] = {}
         active = []
         for i in self._candidates():
             r = table.rules[i]
-            if not all(
-                found[id(p)] if id(p) in found else found.setdefault(id(p), bool(p.search(text)))
-                for p in table.later[i]
-            ):
+            if not all(self._anywhere(p) for p in table.later[i]):
                 continue
             if not isinstance(r.items[0], Dim):
                 leading[i] = self._firsts(r.items[0])

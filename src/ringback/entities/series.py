@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,13 +30,20 @@ STEP_BUDGET = 1000
 _budget: ContextVar[list[int]] = ContextVar("series_budget")
 
 
-@contextmanager
-def budget(steps: int = STEP_BUDGET) -> Iterator[None]:
-    token = _budget.set([steps])
-    try:
-        yield
-    finally:
-        _budget.reset(token)
+class budget:  # lower case: used like the context-manager function it replaced
+    """``with budget(steps):`` gives the evaluation inside its own step budget (a class: it is
+    entered for every rule application and every resolution)."""
+
+    __slots__ = ("steps", "token")
+
+    def __init__(self, steps: int = STEP_BUDGET) -> None:
+        self.steps = steps
+
+    def __enter__(self) -> None:
+        self.token = _budget.set([self.steps])
+
+    def __exit__(self, *_: object) -> None:
+        _budget.reset(self.token)
 
 
 def _step() -> bool:
