@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ringback.domain import series, zones
@@ -121,8 +121,15 @@ def build_numbers(body: Any, settings: Mapping[str, Any], now: datetime) -> list
     return [_build_number(item, index, plan) for index, item in enumerate(body)]
 
 
-# Where a number's first call job stands: the zone resolution and the first-attempt decision.
-_Schedule = tuple[zones.ZoneResolution, series.Retry | series.SeriesEnd]
+class _FirstJob(NamedTuple):
+    """The zone and schedule of a number's first call job, as ``NewNumber`` takes them."""
+
+    zone: str
+    zone_source: str
+    status: str
+    due_at: datetime | None
+    closes_at: datetime | None
+    finished_at: datetime | None  # set when the series can never start
 
 
 class _Plan:
@@ -138,31 +145,38 @@ class _Plan:
         self.campaign_zone = campaign_zone
         self.now = now
         self.policy = effective_policy(campaign)
-        self._schedules: dict[tuple[str, ...] | str, _Schedule] = {}
+        self._first_jobs: dict[tuple[str, ...] | str, _FirstJob] = {}
 
-    def schedule(
+    def first_job(
         self, phone: zones.Phone, gmt_zone: str | None, policy: CallingPolicy
-    ) -> _Schedule:
+    ) -> _FirstJob:
         if policy is not self.policy:
-            return self._schedule(phone, gmt_zone, policy)
+            return self._first_job(phone, gmt_zone, policy)
         key = gmt_zone if gmt_zone is not None and gmt_zone.strip() else phone.zones
-        found = self._schedules.get(key)
+        found = self._first_jobs.get(key)
         if found is None:
-            found = self._schedules[key] = self._schedule(phone, gmt_zone, policy)
+            found = self._first_jobs[key] = self._first_job(phone, gmt_zone, policy)
         return found
 
-    def _schedule(
+    def _first_job(
         self, phone: zones.Phone, gmt_zone: str | None, policy: CallingPolicy
-    ) -> _Schedule:
+    ) -> _FirstJob:
         resolution = zones.resolve_zone(phone, gmt_zone, self.campaign_zone, policy, self.now)
-        return resolution, series.first_attempt(self.now, policy, resolution.check)
+        decision = series.first_attempt(self.now, policy, resolution.check)
+        zone, source, status = resolution.zone, resolution.source, str(decision.status)
+        if isinstance(decision, series.Retry):
+            return _FirstJob(
+                zone, source, status, decision.window.open, decision.window.close, None
+            )
+        return _FirstJob(zone, source, status, None, None, self.now)
 
 
 _POLICY_KEY_SET = frozenset(POLICY_KEYS)
 
 
 def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
-    if not isinstance(item, Mapping):
+    # type(...) is dict first: JSON bodies hold dicts, and the ABC check costs more.
+    if type(item) is not dict and not isinstance(item, Mapping):
         raise ValidationError("invalid.body", f"item {index} must be an object with a 'phone'")
     raw_phone = item.get("phone")
     if not isinstance(raw_phone, (str, int)) or isinstance(raw_phone, bool):
@@ -176,7 +190,7 @@ def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
     payload = item.get("payload", {})
     if payload is None:
         payload = {}
-    if not isinstance(payload, Mapping):
+    if type(payload) is not dict and not isinstance(payload, Mapping):
         raise ValidationError("invalid.payload", f"payload of {phone} must be a JSON object")
     gmt_zone = item.get("gmtZone")
     if gmt_zone is not None:
@@ -188,42 +202,27 @@ def _build_number(item: Any, index: int, plan: _Plan) -> NewNumber:
                 gmtZone=gmt_zone,
             )
         zones.parse_gmt_zone(gmt_zone, phone=phone)
-    given = item.keys() & _POLICY_KEY_SET
-    fields = (
-        PolicyFields.from_json({k: item[k] for k in POLICY_KEYS if k in given})
-        if given
-        else EMPTY_FIELDS
-    )
-    custom = fields.is_custom() if given else False
+    # An item of one key holds only the phone (checked above), so no policy fields.
+    given = item.keys() & _POLICY_KEY_SET if len(item) > 1 else None
+    if given:
+        fields = PolicyFields.from_json({k: item[k] for k in POLICY_KEYS if k in given})
+        custom = fields.is_custom()
+    else:
+        fields, custom = EMPTY_FIELDS, False
     policy = effective_policy(plan.campaign, fields) if custom else plan.policy
-    resolution, decision = plan.schedule(parsed, gmt_zone, policy)
-    if isinstance(decision, series.Retry):
-        return NewNumber(
-            phone=phone,
-            payload=dict(payload),
-            fields=fields.to_json(),
-            gmt_zone=gmt_zone,
-            zone=resolution.zone,
-            zone_source=resolution.source,
-            status=str(decision.status),
-            due_at=decision.window.open,
-            closes_at=decision.window.close,
-            priority=policy.dialer_priority,
-            custom=custom,
-            external_check=item.get("externalCheck"),
-        )
+    first = plan.first_job(parsed, gmt_zone, policy)
     return NewNumber(
         phone=phone,
         payload=dict(payload),
         fields=fields.to_json(),
         gmt_zone=gmt_zone,
-        zone=resolution.zone,
-        zone_source=resolution.source,
-        status=str(decision.status),
-        due_at=None,
-        closes_at=None,
+        zone=first.zone,
+        zone_source=first.zone_source,
+        status=first.status,
+        due_at=first.due_at,
+        closes_at=first.closes_at,
         priority=policy.dialer_priority,
         custom=custom,
         external_check=item.get("externalCheck"),
-        finished_at=plan.now,
+        finished_at=first.finished_at,
     )
