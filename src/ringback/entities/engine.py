@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cache
 from typing import Any
 
 from ringback.entities.prefixes import DEPTH, known, prefixes
@@ -68,6 +69,14 @@ class Rule:
 # A match must end at a word boundary; asserting it inside the pattern makes the regex engine
 # backtrack into longer alternatives ("утром" is not "утро" + "м").
 _END = r"(?:(?<![^\W_])|(?![^\W_])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_]))"
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled once for good. ``re``'s own cache holds 512 expressions, which a
+    process using many (this grammar, a bot's patterns, other libraries) keeps evicting: the
+    rules that look a matched word up in a table of expressions would compile them anew."""
+    return re.compile(pattern)
 
 
 def rule(name: str, dim: str, items: Sequence[str | Dim], produce: Produce) -> Rule:

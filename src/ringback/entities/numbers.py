@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ringback.entities.engine import Context, Dim, Rule, rule
+from ringback.entities.engine import Context, Dim, Rule, compiled, rule
 from ringback.entities.timevalue import Number, Ordinal
 
 EN_UNITS = {
@@ -69,7 +69,7 @@ def _alt(words: Any) -> str:
 def _lookup(table: dict[str, int], word: str) -> int:
     word = word.lower()
     for pattern, value in table.items():
-        if re.fullmatch(pattern, word):
+        if compiled(pattern).fullmatch(word):
             return value
     raise KeyError(word)
 

@@ -10,7 +10,7 @@ from itertools import islice
 from typing import Any
 
 from ringback.entities import series as S
-from ringback.entities.engine import Context, Dim, Rule, Token, rule
+from ringback.entities.engine import Context, Dim, Rule, Token, compiled, rule
 from ringback.entities.grain import Grain, finer
 from ringback.entities.holidays import en_holiday_rules
 from ringback.entities.timehelpers import (
@@ -80,14 +80,14 @@ _CYCLE_RE = "|".join(f"(?:{k})" for k in CYCLES)
 
 def _grain(word: str, table: dict[str, Grain] = GRAINS) -> Grain:
     for pattern, g in table.items():
-        if re.fullmatch(pattern, word.strip().lower()):
+        if compiled(pattern).fullmatch(word.strip().lower()):
             return g
     raise KeyError(word)
 
 
 def _pick(patterns: list[str], word: str) -> int:
     for i, p in enumerate(patterns):
-        if re.fullmatch(p, word.lower()):
+        if compiled(p).fullmatch(word.lower()):
             return i
     raise KeyError(word)
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ringback.entities import series as S
-from ringback.entities.engine import Context, Dim, Rule, Token, rule
+from ringback.entities.engine import Context, Dim, Rule, Token, compiled, rule
 from ringback.entities.grain import Grain
 from ringback.entities.holidays import ru_holiday_rules
 from ringback.entities.timehelpers import (
@@ -91,14 +91,14 @@ BEFORE_LAST = r"(в |на )?(позапрошл(ый|ая|ую|ое|ом|ой|о
 
 def _pick(patterns: list[str], word: str) -> int:
     for i, p in enumerate(patterns):
-        if re.fullmatch(p, word.lower()):
+        if compiled(p).fullmatch(word.lower()):
             return i
     raise KeyError(word)
 
 
 def _grain(word: str, table: dict[str, Grain]) -> Grain:
     for pattern, g in table.items():
-        if re.fullmatch(pattern, word.strip().lower()):
+        if compiled(pattern).fullmatch(word.strip().lower()):
             return g
     raise KeyError(word)
 
