@@ -116,6 +116,7 @@ class _Call:
     campaign: _Campaign
     plan: CallPlan
     at: datetime  # when the next step happens
+    lease_until: datetime  # the attempt's lease, as last extended
     step: str = "connect"  # connect → say … → hangup → end
     answered_at: datetime | None = None
     bot_call: BotCall | None = None
@@ -223,7 +224,10 @@ class Dialer:
             self._next_refresh = now + self.refresh
         if self._next_reap is None or now >= self._next_reap:
             self._next_reap = now + self.lease
-            self._record_ended()  # calls that ended are not the reaper's
+            if any(call.lease_until < now for call, _ in self._ended):
+                # A call that ended is not the reaper's, even when its lease ran out (the
+                # worker stalled): record it first. Otherwise the order does not matter.
+                self._record_ended()
             for attempt in self.store.reap_expired(now):
                 log.warning(
                     "attempt reaped",
@@ -241,6 +245,8 @@ class Dialer:
             ids = [call.claim.attempt.id for _, _, call in self._heap]
             if ids:
                 self.store.extend_leases(self.worker, ids, now + self.lease)
+                for _, _, call in self._heap:
+                    call.lease_until = now + self.lease
 
     def _refresh_campaigns(self) -> None:
         if self.campaign_ids is None:
@@ -369,11 +375,18 @@ class Dialer:
             claim.job.phone, ring_timeout_seconds=campaign.ring_timeout, now=now
         )
         campaign.in_flight += 1
-        call = _Call(claim, campaign, plan, at=now + _ms(plan.setup_seconds))
+        call = _Call(
+            claim,
+            campaign,
+            plan,
+            at=now + _ms(plan.setup_seconds),
+            lease_until=claim.attempt.lease_until,
+        )
         if self.clock.virtual:
             longest = plan.setup_seconds + max(plan.talk_seconds, len(plan.says) + 1) + 60
             if _ms(longest) > self._virtual_lease(campaign):
-                self.store.extend_leases(self.worker, [claim.attempt.id], now + _ms(longest))
+                call.lease_until = now + _ms(longest)
+                self.store.extend_leases(self.worker, [claim.attempt.id], call.lease_until)
         self._push(call)
 
     def _push(self, call: _Call) -> None:

@@ -9,6 +9,7 @@ was created (``zone``, ``zone_source``, ``gmt_zone``). The dialer turns them bac
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -47,35 +48,45 @@ def job_zones(
 
 
 class JobViews:
-    """A per-campaign cache of :class:`JobView` by job id (a job's policy never changes)."""
+    """A per-campaign cache of :class:`JobView` by job id (a job's policy never changes).
+
+    Jobs with the same policy fields and zones share one view, so one policy object: the
+    domain caches a policy's weekly windows by identity, and most numbers of a campaign bring
+    no fields of their own."""
 
     def __init__(self, campaign: PolicyFields) -> None:
         self.campaign = campaign
         self._views: dict[int, JobView] = {}
-        self._zones: dict[tuple[str, str, str | None, str], tuple[tzinfo, tuple[tzinfo, ...]]] = {}
+        self._shared: dict[tuple[bool, str, str, str, str | None, str], JobView] = {}
 
     def of(self, job: CallJobRecord) -> JobView:
         view = self._views.get(job.id)
         if view is None:
-            fields = PolicyFields.from_json(job.policy)
-            if job.redial_number is None:
-                policy = effective_policy(self.campaign, fields)
-            else:
-                policy = redial_policy(self.campaign, fields)
+            fields = json.dumps(job.policy, sort_keys=True) if job.policy else ""
             # Only intersection zones depend on the phone; key the others without it.
+            phone = job.phone if job.zone_source == "intersection" else ""
             key = (
+                job.redial_number is None,
+                fields,
                 job.zone,
                 job.zone_source,
                 job.gmt_zone,
-                job.phone if job.zone_source == "intersection" else "",
+                phone,
             )
-            found = self._zones.get(key)
-            if found is None:
-                found = self._zones[key] = job_zones(
-                    job.phone, job.zone, job.zone_source, job.gmt_zone
-                )
-            view = self._views[job.id] = JobView(policy, found[0], found[1])
+            view = self._shared.get(key)
+            if view is None:
+                view = self._shared[key] = self._view(job)
+            self._views[job.id] = view
         return view
+
+    def _view(self, job: CallJobRecord) -> JobView:
+        fields = PolicyFields.from_json(job.policy)
+        if job.redial_number is None:
+            policy = effective_policy(self.campaign, fields)
+        else:
+            policy = redial_policy(self.campaign, fields)
+        shown, check = job_zones(job.phone, job.zone, job.zone_source, job.gmt_zone)
+        return JobView(policy, shown, check)
 
     def forget(self, job_id: int) -> None:
         self._views.pop(job_id, None)

@@ -34,6 +34,15 @@ JSON_COLUMNS = frozenset(
 )
 
 
+def _loads(text: str) -> Any:
+    # Most JSON values of a row are empty (report data, payloads, tags): skip the parser.
+    if text == "{}":
+        return {}
+    if text == "null":
+        return None
+    return json.loads(text)
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     statement: ClauseElement  # kept so that its id() is not reused while cached
@@ -82,12 +91,12 @@ class Driver:
             for row in rows:
                 for name in names:
                     if row[name] is not None:
-                        row[name] = json.loads(row[name])
+                        row[name] = _loads(row[name])
         return rows
 
     def loads(self, value: Any) -> Any:
         """One JSON column value of a row read with ``decode=False``, as a Python value."""
-        return json.loads(value) if self.sqlite and isinstance(value, str) else value
+        return _loads(value) if self.sqlite and isinstance(value, str) else value
 
     def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
