@@ -119,8 +119,11 @@ class Chart:
         self.count = 0
         self.newest: dict[str, int] = {}  # dim → token count just after its newest token
         self.passing: dict[int, _Passing] = {}  # id of a token test → the tokens passing it
+        # Per dimension, the token tests of the rules that may apply, each with the tokens
+        # passing it and the rules using it: a new token is tested once per test.
+        self.watch: dict[str, list[tuple[Callable[[Any], bool] | None, _Passing, list[int]]]] = {}
         self.table = _prepared(rules)
-        # Rules to run: never run yet, or a token of a dimension they need made since they ran.
+        # Rules to run: never run yet, or a token passing one of their tests made since they ran.
         self.dirty: set[int] = set(range(len(self.table.rules)))
 
     def _regex_at(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
@@ -133,20 +136,18 @@ class Chart:
         self.re_cache[key] = m
         return m
 
-    def _passing(self, item: Dim) -> _Passing:
-        """The tokens of ``item``'s dimension that pass its test, each tested once."""
-        tokens = self.by_dim[item.dim]
-        hit = self.passing.get(id(item))
-        if hit is None:
-            hit = self.passing[id(item)] = _Passing()
-        if hit.done < len(tokens):
-            test = item.test
-            for t in tokens[hit.done :]:
-                if test is None or test(t.value):
-                    hit.tokens.append(t)
-                    hit.by_start[t.start].append(t)
-            hit.done = len(tokens)
-        return hit
+    def _watch(self, active: list[int]) -> None:
+        """Test every new token against the token tests of the ``active`` rules."""
+        users: dict[int, list[int]] = defaultdict(list)
+        items: dict[int, Dim] = {}
+        for i in active:
+            for _, item in self.table.dims[i]:
+                items[id(item)] = item
+                if i not in users[id(item)]:
+                    users[id(item)].append(i)
+        for k, item in items.items():
+            hit = self.passing[k] = _Passing()
+            self.watch.setdefault(item.dim, []).append((item.test, hit, users[k]))
 
     def _anywhere(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` matches anywhere in the text (one search per pattern)."""
@@ -157,7 +158,7 @@ class Chart:
 
     def _firsts(self, item: re.Pattern[str] | Dim, since: int = 0) -> list[Any]:
         if isinstance(item, Dim):
-            tokens = self._passing(item).tokens
+            tokens = self.passing[id(item)].tokens
             if since:  # tokens are kept in creation order: the fresh ones are a suffix
                 return tokens[bisect_left(tokens, since, key=_seq) :]
             return list(tokens)
@@ -199,21 +200,26 @@ class Chart:
         self.by_dim[r.dim].append(token)
         self.count += 1
         self.newest[r.dim] = self.count
-        self.dirty.update(self.table.needing.get(r.dim, ()))
+        for test, hit, users in self.watch.get(r.dim, ()):
+            if test is None or test(value):
+                hit.tokens.append(token)
+                hit.by_start[start].append(token)
+                self.dirty.update(users)
         return True
 
-    def _apply(self, r: Rule, firsts: list[Any] | None, since: int | None) -> None:
-        """Apply ``r``; with ``since``, only to combinations holding a token made since then
-        (semi-naive evaluation: older combinations were tried when the rule last ran)."""
+    def _apply(self, i: int, firsts: list[Any] | None, since: int | None) -> None:
+        """Apply rule ``i``; with ``since``, only to combinations holding a token made since
+        then (semi-naive evaluation: older combinations were tried when the rule last ran)."""
+        r = self.table.rules[i]
         if since is None:
             self._expand(r, firsts, -1, 0)
             return
-        dims = [(j, item) for j, item in enumerate(r.items) if isinstance(item, Dim)]
+        dims, passing = self.table.dims[i], self.passing
         for _, item in dims:
-            if not self._passing(item).tokens:
+            if not passing[id(item)].tokens:
                 return  # an item no token passes: nothing to combine, now or after this run
         for j, item in dims:
-            if self._passing(item).tokens[-1].seq >= since:  # a fresh token passes it
+            if passing[id(item)].tokens[-1].seq >= since:  # a fresh token passes it
                 self._expand(r, firsts, j, since)
 
     def _expand(self, r: Rule, firsts: list[Any] | None, fresh_at: int, since: int) -> None:
@@ -227,7 +233,7 @@ class Chart:
             item = r.items[j]
             extended: list[list[Any]] = []
             if isinstance(item, Dim):
-                by_start, fresh = self._passing(item).by_start, since if j == fresh_at else 0
+                by_start, fresh = self.passing[id(item)].by_start, since if j == fresh_at else 0
                 for parts in partials:
                     last = parts[-1]
                     nexts = by_start.get(skip[last.end if last.__class__ is Token else last.end()])
@@ -284,6 +290,7 @@ class Chart:
                 if not leading[i]:
                     continue
             active.append(i)
+        self._watch(active)
         ran: dict[int, int] = {}  # rule → token count when it last ran
         newest, dirty = self.newest, self.dirty
         for round_ in range(12):
@@ -297,7 +304,7 @@ class Chart:
                 last = ran.get(i)
                 ran[i] = self.count
                 dirty.discard(i)
-                self._apply(table.rules[i], leading.get(i), last)
+                self._apply(i, leading.get(i), last)
             if self.count == before or self.count >= MAX_TOKENS:
                 break
         return [t for ts in self.by_start.values() for t in ts]
@@ -308,15 +315,13 @@ def _seq(t: Token) -> int:
 
 
 class _Passing:
-    """The tokens passing one token test, in creation order and by start, and how many of its
-    dimension's tokens have been tested."""
+    """The tokens passing one token test, in creation order and by start."""
 
-    __slots__ = ("by_start", "done", "tokens")
+    __slots__ = ("by_start", "tokens")
 
     def __init__(self) -> None:
         self.tokens: list[Token] = []
         self.by_start: dict[int, list[Token]] = defaultdict(list)
-        self.done = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +331,7 @@ class _Table:
     rules: Sequence[Rule]
     needs: list[frozenset[str]]  # per rule, the dimensions its items need
     later: list[tuple[re.Pattern[str], ...]]  # per rule, its regular expressions after the first
-    needing: dict[str, frozenset[int]]  # per dimension, the rules needing it
+    dims: list[tuple[tuple[int, Dim], ...]]  # per rule, its token tests and their places
     # Expressions whose beginnings are known, by number: per rule, how many it has; per number,
     # the rules having it; per prefix, the numbers of those whose matches can start with it.
     # The rules without any are never filtered.
@@ -344,11 +349,9 @@ def _prepared(rules: Sequence[Rule]) -> _Table:
     if hit is None or hit.rules is not rules:
         needs = [frozenset(it.dim for it in r.items if isinstance(it, Dim)) for r in rules]
         later = [tuple(it for it in r.items[1:] if not isinstance(it, Dim)) for r in rules]
-        needing: dict[str, set[int]] = defaultdict(set)
-        for i, dims in enumerate(needs):
-            for d in dims:
-                needing[d].add(i)
-        frozen = {d: frozenset(ix) for d, ix in needing.items()}
+        dims = [
+            tuple((j, it) for j, it in enumerate(r.items) if isinstance(it, Dim)) for r in rules
+        ]
         # Expressions are numbered by identity (rules built from the same text share one).
         heads: dict[int, tuple[int, frozenset[str] | None]] = {}
         by_prefix: dict[str, set[int]] = defaultdict(set)
@@ -377,7 +380,7 @@ def _prepared(rules: Sequence[Rule]) -> _Table:
             rules,
             needs,
             later,
-            frozen,
+            dims,
             required,
             requiring,
             {head: frozenset(ns) for head, ns in by_prefix.items()},
