@@ -138,16 +138,17 @@ class Chart:
 
     def _watch(self, active: list[int]) -> None:
         """Test every new token against the token tests of the ``active`` rules."""
-        users: dict[int, list[int]] = defaultdict(list)
-        items: dict[int, Dim] = {}
+        users: dict[int, list[int]] = {}
+        tests = self.table.tests
         for i in active:
-            for _, item in self.table.dims[i]:
-                items[id(item)] = item
-                if i not in users[id(item)]:
-                    users[id(item)].append(i)
-        for k, item in items.items():
-            hit = self.passing[k] = _Passing()
-            self.watch.setdefault(item.dim, []).append((item.test, hit, users[k]))
+            for item in tests[i]:
+                k = id(item)
+                if k in users:
+                    users[k].append(i)
+                    continue
+                users[k] = [i]
+                hit = self.passing[k] = _Passing()
+                self.watch.setdefault(item.dim, []).append((item.test, hit, users[k]))
 
     def _anywhere(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` matches anywhere in the text (one search per pattern)."""
@@ -332,6 +333,7 @@ class _Table:
     needs: list[frozenset[str]]  # per rule, the dimensions its items need
     later: list[tuple[re.Pattern[str], ...]]  # per rule, its regular expressions after the first
     dims: list[tuple[tuple[int, Dim], ...]]  # per rule, its token tests and their places
+    tests: list[tuple[Dim, ...]]  # per rule, its distinct token tests
     # Expressions whose beginnings are known, by number: per rule, how many it has; per number,
     # the rules having it; per prefix, the numbers of those whose matches can start with it.
     # The rules without any are never filtered.
@@ -381,6 +383,7 @@ def _prepared(rules: Sequence[Rule]) -> _Table:
             needs,
             later,
             dims,
+            [tuple({id(it): it for _, it in d}.values()) for d in dims],
             required,
             requiring,
             {head: frozenset(ns) for head, ns in by_prefix.items()},

@@ -42,19 +42,33 @@ SECONDS = {
 }
 
 
+# By grain number, for the hot paths: the fixed step or None, and the months in one unit.
+_STEP = [_FIXED.get(g) for g in Grain]
+_MONTHS_IN = [_MONTHS.get(g, 0) for g in Grain]
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_days(year: int, month: int) -> int:
+    """Days in a month (``calendar.monthrange``'s second half, without its weekday)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS[month]
+
+
 def add_months(t: datetime, months: int) -> datetime:
     """``t`` plus whole months, the day clamped to the target month (Jan 31 + 1 → Feb 28)."""
     index = t.year * 12 + t.month - 1 + months
     year, month = divmod(index, 12)
-    day = min(t.day, calendar.monthrange(year, month + 1)[1])
+    day = min(t.day, month_days(year, month + 1))
     return t.replace(year=year, month=month + 1, day=day)
 
 
 def add(t: datetime, grain: Grain, n: int | float) -> datetime:
     """Wall-clock arithmetic: ``t`` plus ``n`` units of ``grain``."""
-    if grain in _FIXED:
-        return t + _FIXED[grain] * n
-    return add_months(t, int(n) * _MONTHS[grain])
+    step = _STEP[grain]
+    if step is not None:
+        return t + step * n
+    return add_months(t, int(n) * _MONTHS_IN[grain])
 
 
 def round_down(t: datetime, grain: Grain) -> datetime:

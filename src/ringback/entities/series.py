@@ -13,14 +13,13 @@ like Duckling, while "3:18am" at 04:30 is tomorrow's.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
-from ringback.entities.grain import Grain, add, round_down
+from ringback.entities.grain import Grain, add, month_days, round_down
 
 # Enough coarse spans to find "Thursday the 15th" or "Feb 29" while bounding impossible ones.
 MAX_WALK = 500
@@ -135,12 +134,13 @@ def cycle(grain: Grain) -> Pred:
 
 
 def day_of_week(dow: int) -> Pred:
-    return Periodic(Grain.day, Grain.week, lambda c: [unit(c + timedelta(days=dow), Grain.day)])
+    delta = timedelta(days=dow)
+    return Periodic(Grain.day, Grain.week, lambda c: [unit(c + delta, Grain.day)])
 
 
 def day_of_month(dom: int) -> Pred:
     def members(c: datetime) -> list[Span]:
-        if dom > calendar.monthrange(c.year, c.month)[1]:
+        if dom > month_days(c.year, c.month):
             return []
         return [unit(c.replace(day=dom), Grain.day)]
 
