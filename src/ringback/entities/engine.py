@@ -8,8 +8,12 @@ range checks. Each produced token records how many rule applications built it, w
 uses to prefer the simplest reading of a span.
 
 Evaluation is semi-naive: after the first round a rule only meets combinations holding a token
-made since it last ran, and only if a dimension it needs has grown; regular-expression matches
-are computed once per text.
+made since it last ran, and only if a token passing one of its tests has appeared since; every
+new token is tested once against each test. Regular-expression matches are computed once per
+text, and a rule is only tried on a text where each of its expressions can begin on some word
+(:mod:`.prefixes` reads how their matches can begin once per rule set): most of a grammar never
+runs on a given phrase. All of this only skips work that could not produce a token: the chart
+holds the same tokens, made in the same order, as applying every rule in every round.
 """
 
 from __future__ import annotations
@@ -102,7 +106,6 @@ class Chart:
     def __init__(self, text: str, ctx: Context, rules: Sequence[Rule]) -> None:
         self.text = text
         self.ctx = ctx
-        self.rules = rules
         self.by_start: dict[int, list[Token]] = defaultdict(list)
         self.by_dim: dict[str, list[Token]] = defaultdict(list)
         self.keys: set[tuple[Any, ...]] = set()
@@ -117,7 +120,7 @@ class Chart:
             if text[i].isspace():
                 self.skip[i] = self.skip[i + 1]
         self.count = 0
-        self.newest: dict[str, int] = {}  # dim → token count just after its newest token
+        self.dims: set[str] = set()  # the dimensions with a token
         self.passing: dict[int, _Passing] = {}  # id of a token test → the tokens passing it
         # Per dimension, the token tests of the rules that may apply, each with the tokens
         # passing it and the rules using it: a new token is tested once per test.
@@ -200,7 +203,7 @@ class Chart:
         self.by_start[start].append(token)
         self.by_dim[r.dim].append(token)
         self.count += 1
-        self.newest[r.dim] = self.count
+        self.dims.add(r.dim)
         for test, hit, users in self.watch.get(r.dim, ()):
             if test is None or test(value):
                 hit.tokens.append(token)
@@ -293,14 +296,14 @@ class Chart:
             active.append(i)
         self._watch(active)
         ran: dict[int, int] = {}  # rule → token count when it last ran
-        newest, dirty = self.newest, self.dirty
+        present, dirty = self.dims, self.dirty
         for round_ in range(12):
             before = self.count
             for i in active:
                 needs = table.needs[i]
                 if round_ and (not needs or i not in dirty):
                     continue  # regular expressions only, or nothing new of its dims since it ran
-                if not all(d in newest for d in needs):
+                if not needs <= present:
                     continue  # a dimension it needs has no token yet
                 last = ran.get(i)
                 ran[i] = self.count
