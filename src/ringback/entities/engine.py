@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cache
@@ -124,6 +124,7 @@ class Chart:
         self.passing: dict[int, _Passing] = {}  # id of a token test → the tokens passing it
         # Per dimension, the token tests of the rules that may apply, each with the tokens
         # passing it and the rules using it: a new token is tested once per test.
+        self.active: list[int] = []
         self.watch: dict[str, list[tuple[Callable[[Any], bool] | None, _Passing, list[int]]]] = {}
         self.table = _prepared(rules)
         # Rules to run: never run yet, or a token passing one of their tests made since they ran.
@@ -139,19 +140,22 @@ class Chart:
         self.re_cache[key] = m
         return m
 
-    def _watch(self, active: list[int]) -> None:
-        """Test every new token against the token tests of the ``active`` rules."""
+    def _watch(self, dim: str) -> list[tuple[Callable[[Any], bool] | None, _Passing, list[int]]]:
+        """The token tests of the active rules for ``dim``, set up with its first token."""
+        watch: list[tuple[Callable[[Any], bool] | None, _Passing, list[int]]] = []
         users: dict[int, list[int]] = {}
         tests = self.table.tests
-        for i in active:
-            for item in tests[i]:
+        for i in self.active:
+            for item in tests[i].get(dim, ()):
                 k = id(item)
                 if k in users:
                     users[k].append(i)
                     continue
                 users[k] = [i]
                 hit = self.passing[k] = _Passing()
-                self.watch.setdefault(item.dim, []).append((item.test, hit, users[k]))
+                watch.append((item.test, hit, users[k]))
+        self.watch[dim] = watch
+        return watch
 
     def _anywhere(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` matches anywhere in the text (one search per pattern)."""
@@ -204,7 +208,10 @@ class Chart:
         self.by_dim[r.dim].append(token)
         self.count += 1
         self.dims.add(r.dim)
-        for test, hit, users in self.watch.get(r.dim, ()):
+        watch = self.watch.get(r.dim)
+        if watch is None:
+            watch = self._watch(r.dim)
+        for test, hit, users in watch:
             if test is None or test(value):
                 hit.tokens.append(token)
                 hit.by_start[start].append(token)
@@ -220,7 +227,8 @@ class Chart:
             return
         dims, passing = self.table.dims[i], self.passing
         for _, item in dims:
-            if not passing[id(item)].tokens:
+            hit = passing.get(id(item))
+            if hit is None or not hit.tokens:
                 return  # an item no token passes: nothing to combine, now or after this run
         for j, item in dims:
             if passing[id(item)].tokens[-1].seq >= since:  # a fresh token passes it
@@ -294,7 +302,7 @@ class Chart:
                 if not leading[i]:
                     continue
             active.append(i)
-        self._watch(active)
+        self.active = active
         ran: dict[int, int] = {}  # rule → token count when it last ran
         present, dirty = self.dims, self.dirty
         for round_ in range(12):
@@ -336,7 +344,7 @@ class _Table:
     needs: list[frozenset[str]]  # per rule, the dimensions its items need
     later: list[tuple[re.Pattern[str], ...]]  # per rule, its regular expressions after the first
     dims: list[tuple[tuple[int, Dim], ...]]  # per rule, its token tests and their places
-    tests: list[tuple[Dim, ...]]  # per rule, its distinct token tests
+    tests: list[dict[str, tuple[Dim, ...]]]  # per rule, its distinct token tests by dimension
     # Expressions whose beginnings are known, by number: per rule, how many it has; per number,
     # the rules having it; per prefix, the numbers of those whose matches can start with it.
     # The rules without any are never filtered.
@@ -347,6 +355,13 @@ class _Table:
 
 
 _PREPARED: dict[int, _Table] = {}
+
+
+def _by_dim(tests: Iterable[Dim]) -> dict[str, tuple[Dim, ...]]:
+    out: dict[str, list[Dim]] = defaultdict(list)
+    for t in tests:
+        out[t.dim].append(t)
+    return {d: tuple(ts) for d, ts in out.items()}
 
 
 def _prepared(rules: Sequence[Rule]) -> _Table:
@@ -386,7 +401,7 @@ def _prepared(rules: Sequence[Rule]) -> _Table:
             needs,
             later,
             dims,
-            [tuple({id(it): it for _, it in d}.values()) for d in dims],
+            [_by_dim({id(it): it for _, it in d}.values()) for d in dims],
             required,
             requiring,
             {head: frozenset(ns) for head, ns in by_prefix.items()},
