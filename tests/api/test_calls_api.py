@@ -123,6 +123,16 @@ def test_idempotence_key_returns_the_first_answer_and_changes_nothing(server: Se
     assert fixed.status_code == 200
 
 
+def test_an_idempotence_key_reused_for_another_body_is_refused(server: Server) -> None:
+    token = _token(server)
+    add = server.calls(token, "/addPhones")
+    headers = {"Idempotence-Key": "k-1"}
+    assert httpx.post(add, json=[{"phone": "79161234567"}], headers=headers).status_code == 200
+    other = httpx.post(add, json=[{"phone": "79161234599"}], headers=headers)
+    assert _error(other, 409, "idempotence.key.reused")["key"] == "k-1"
+    assert [job["phone"] for job in _jobs(server, token)] == ["79161234567"]
+
+
 def test_crm_add_phone_by_query_and_form(server: Server) -> None:
     token = _token(server)
     base = f"{server.url}/api/crmCalls/campaign/{token}/addPhone"

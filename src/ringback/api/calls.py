@@ -68,17 +68,26 @@ def idempotent(
     """Run ``run`` once per ``Idempotence-Key``: a repeat within 24 h gets the first answer.
 
     Only successful answers are stored: a rejected request changed nothing, so repeating it
-    must be allowed to succeed once the input is fixed.
+    must be allowed to succeed once the input is fixed. A key sent again with a different body
+    is a client bug (two requests under one key): answering the first response would drop the
+    second request's numbers silently, so it is refused with 409 ``idempotence.key.reused``.
     """
     if key is None:
         return JSONResponse(run())
     store = store_of(request)
     now = now_of(request)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     stored = store.get_idempotent(scope, key, now)
     if stored is not None:
+        if stored.request_hash != digest:
+            raise ApiError(
+                409,
+                "idempotence.key.reused",
+                "this Idempotence-Key was used within 24 h for a request with another body",
+                key=key,
+            )
         return JSONResponse(stored.body, status_code=stored.status_code)
     result = run()
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     store.put_idempotent(scope, key, StoredResponse(200, result, digest), now)
     return JSONResponse(result)
 

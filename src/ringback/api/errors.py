@@ -38,6 +38,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 TOKEN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     404: {"model": ErrorBody, "description": "`invalid.token`: no campaign has this token"},
+    409: {
+        "model": ErrorBody,
+        "description": "`idempotence.key.reused`: the `Idempotence-Key` came with another body",
+    },
 }
 ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
