@@ -15,16 +15,14 @@ near a word start is not filtered.
 
 from __future__ import annotations
 
+import importlib
 import re
-import re._constants as _sre  # type: ignore[import-not-found]
-import re._parser as _sre_parser  # type: ignore[import-not-found]
 from typing import Any
 
 DEPTH = 3  # characters per prefix
 _LIMIT = 5000  # strings per set before a pattern is not worth judging
 _OPEN = "\0"  # ends a prefix after which anything may follow (an item that can't be judged)
 _ANY = frozenset({"", _OPEN})  # an item that can't be judged: anything, maybe nothing
-_SPACE = "".join(c for c in map(chr, range(0x80)) if c.isspace())
 
 
 class _Unjudged(Exception):
@@ -39,8 +37,8 @@ def known(c: str) -> bool:
 def prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The strings (lower case, 1 to ``DEPTH`` characters) one of which starts every match of
     ``pattern``; None when that isn't known or the pattern may match the empty string."""
-    try:
-        found = _seq(_sre_parser.parse(pattern.pattern, pattern.flags))
+    try:  # re's parser is private: should it move, no pattern is judged
+        found = _seq(importlib.import_module("re._parser").parse(pattern.pattern, pattern.flags))
     except Exception:
         return None
     out = frozenset(s.rstrip(_OPEN) for s in found)
@@ -50,7 +48,7 @@ def prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
 def _cat(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     out = set()
     for x in a:
-        if len(x) >= DEPTH or x.endswith(_OPEN):
+        if _complete(x):
             out.add(x)
         else:
             out.update((x + y)[:DEPTH] for y in b)
@@ -59,9 +57,15 @@ def _cat(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _complete(x: str) -> bool:
+    return len(x) >= DEPTH or x.endswith(_OPEN)
+
+
 def _seq(items: Any) -> frozenset[str]:
     out = frozenset({""})
     for op, av in items:
+        if all(_complete(x) for x in out):
+            break  # nothing further changes the prefixes
         out = _cat(out, _item(op, av))
     return out
 
@@ -71,7 +75,7 @@ def _chars(cs: str) -> frozenset[str]:
 
 
 def _item(op: Any, av: Any) -> frozenset[str]:
-    c = _sre
+    c = importlib.import_module("re._constants")
     if op is c.LITERAL:
         return _chars(chr(av))
     if op is c.IN:
@@ -83,9 +87,7 @@ def _item(op: Any, av: Any) -> frozenset[str]:
                 chars = "".join(map(chr, range(v[0], v[1] + 1)))
             elif kind is c.CATEGORY and v is c.CATEGORY_DIGIT:
                 chars = "0123456789"  # other digits are not known characters
-            elif kind is c.CATEGORY and v is c.CATEGORY_SPACE:
-                chars = _SPACE
-            else:
+            else:  # white space (\s*) too: judging it would multiply the sets for little
                 return _ANY
             one = _chars(chars)
             if one is _ANY:
