@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from ringback.entities import series as S
@@ -31,6 +32,11 @@ ZONES = {
 }  # fmt: skip
 
 
+# The token tests below are made once per argument list: rules asking for the same test share
+# it, so the chart tests a new token once for all of them.
+
+
+@cache
 def integer(lo: int, hi: int, digits: bool | None = None) -> Dim:
     def ok(n: Number) -> bool:
         if n.value != int(n.value) or not lo <= n.value <= hi:
@@ -40,6 +46,7 @@ def integer(lo: int, hi: int, digits: bool | None = None) -> Dim:
     return Dim("number", ok)
 
 
+@cache
 def ordinal(lo: int = 1, hi: int = 31) -> Dim:
     return Dim("ordinal", lambda o: lo <= o.value <= hi)
 
@@ -52,6 +59,7 @@ def nonlatent(t: Time) -> bool:
     return not t.latent
 
 
+@cache
 def form(*forms: str, latent: bool | None = None) -> Dim:
     def ok(t: Time) -> bool:
         return t.form in forms and (latent is None or t.latent == latent) and not t.direction
