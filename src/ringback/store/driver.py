@@ -5,8 +5,8 @@ SQLAlchemy's per-execution work (cache lookup, execution context, parameter and 
 processing) is larger than what SQLite does for them, and on SQLite it is spent while the
 write lock is held, stalling every other process. The statements stay SQLAlchemy Core objects
 (one schema, one place, both dialects); :class:`Driver` compiles each once and runs the
-transaction on a raw connection from the engine's pool, as a hand-written DB-API program
-would (``bench/claims.py`` measures the difference).
+transaction on a raw connection of the engine's pool, as a hand-written DB-API program would
+(``bench/claims.py`` measures the difference).
 
 The price is doing two of SQLAlchemy's chores here: JSON parameters are passed encoded
 (:func:`ringback.store.dialects.json_serializer`), and JSON results are decoded on SQLite
@@ -16,15 +16,17 @@ The price is doing two of SQLAlchemy's chores here: JSON parameters are passed e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Engine
 from sqlalchemy.sql import ClauseElement
 
 from ringback.store.schema import metadata
+
+T = TypeVar("T")
 
 JSON_COLUMNS = frozenset(
     column.name
@@ -43,12 +45,26 @@ def _loads(text: str) -> Any:
     return json.loads(text)
 
 
+def _positional(order: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The parameter values in ``order``, as a tuple (one C call per execution)."""
+    if len(order) == 1:
+        [name] = order
+        return lambda values: (values[name],)
+    getter: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*order)
+    return getter
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     statement: ClauseElement  # kept so that its id() is not reused while cached
     sql: str
     fixed: dict[str, Any]  # values of the literals SQLAlchemy turned into parameters
-    order: tuple[str, ...] | None  # parameter names in order, for a positional paramstyle
+    # The parameter values in order, for a positional paramstyle; None: pass the dict.
+    positional: Callable[[dict[str, Any]], tuple[Any, ...]] | None
+
+    def args(self, params: dict[str, Any]) -> Any:
+        values = self.fixed | params if self.fixed else params
+        return values if self.positional is None else self.positional(values)
 
 
 class Driver:
@@ -57,32 +73,47 @@ class Driver:
     Compiles with the engine's own dialect (initialised by the first connection, so it knows
     the server's features, e.g. SQLite's RETURNING) and paramstyle: ``qmark`` for pysqlite,
     ``pyformat`` for psycopg.
+
+    With ``keep``, one connection stays checked out between transactions: the pool's checkout
+    and checkin cost more Python than a short transaction's own work. A thread that finds it
+    taken (another thread is in a transaction) checks one out of the pool as usual.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, keep: bool = True) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self._compiled: dict[int, _Compiled] = {}
+        self._keep = keep
+        self._kept: list[Any] = []  # list.pop and append are atomic: no lock needed
 
-    @contextmanager
-    def transaction(self, read: bool = False) -> Iterator[Transaction]:
-        """One transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in autocommit mode,
-        see :mod:`.dialects`), a plain ``BEGIN`` for a ``read`` (it runs beside the writer),
-        psycopg's implicit one on PostgreSQL; committed when the block ends, rolled back when
-        it raises."""
-        raw = self.engine.raw_connection()
+    def run(self, work: Callable[[Transaction], T], read: bool = False) -> T:
+        """``work`` in one transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in
+        autocommit mode, see :mod:`.dialects`), a plain ``BEGIN`` for a ``read`` (it runs
+        beside the writer), psycopg's implicit one on PostgreSQL; committed when ``work``
+        returns, rolled back when it raises."""
+        kept = self._kept
+        raw = kept.pop() if kept else self.engine.raw_connection()
+        sound = False
         try:
             cursor = raw.cursor()
             if self.sqlite:
                 cursor.execute("BEGIN" if read else "BEGIN IMMEDIATE")
-            try:
-                yield Transaction(self, cursor)
-            except BaseException:
-                raw.rollback()
-                raise
+            result = work(Transaction(self, cursor))
             raw.commit()
+            sound = True
+            return result
         finally:
-            raw.close()
+            if not sound:
+                sound = _rolled_back(raw)
+            if sound and self._keep and not kept:
+                kept.append(raw)
+            else:
+                raw.close()
+
+    def close(self) -> None:
+        """Give the kept connection back to the pool (before the engine is disposed)."""
+        while self._kept:
+            self._kept.pop().close()
 
     def decode(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """JSON columns of driver rows as Python values (SQLite returns them as text)."""
@@ -103,9 +134,21 @@ class Driver:
         if entry is None or entry.statement is not statement:
             compiled = statement.compile(dialect=self.engine.dialect)
             order = compiled.positiontup
-            entry = _Compiled(statement, str(compiled), dict(compiled.params), order)
+            positional = None if order is None else _positional(order)
+            entry = _Compiled(statement, str(compiled), dict(compiled.params), positional)
             self._compiled[id(statement)] = entry
         return entry
+
+
+def _rolled_back(raw: Any) -> bool:
+    """Roll back after an error; False (and the connection invalidated, so that the pool
+    replaces it) when even that fails: the connection is broken."""
+    try:
+        raw.rollback()
+    except Exception:
+        raw.invalidate()
+        return False
+    return True
 
 
 class Transaction:
@@ -119,12 +162,8 @@ class Transaction:
         """Execute and return the result rows as dicts; [] without a result. ``decode=False``
         leaves JSON columns encoded on SQLite, for :meth:`Driver.decode` after the commit."""
         entry = self._driver.compiled(statement)
-        values = {**entry.fixed, **params}
         cursor = self._cursor
-        if entry.order is not None:
-            cursor.execute(entry.sql, [values[name] for name in entry.order])
-        else:
-            cursor.execute(entry.sql, values)
+        cursor.execute(entry.sql, entry.args(params))
         if cursor.description is None:
             return []
         names = [d[0] for d in cursor.description]
@@ -140,9 +179,7 @@ class Transaction:
         if not rows:
             return
         entry = self._driver.compiled(statement)
-        fixed, order = entry.fixed, entry.order
-        merged = [{**fixed, **row} for row in rows] if fixed else rows
-        args: list[Any] = merged
-        if order is not None:
-            args = [[values[name] for name in order] for values in merged]
-        self._cursor.executemany(entry.sql, args)
+        if len(rows) == 1:
+            self._cursor.execute(entry.sql, entry.args(rows[0]))
+        else:
+            self._cursor.executemany(entry.sql, [entry.args(row) for row in rows])

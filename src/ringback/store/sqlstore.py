@@ -33,7 +33,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -88,7 +88,6 @@ from ringback.store.schema import (
 )
 
 T = TypeVar("T")
-C = TypeVar("C")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -227,13 +226,12 @@ def _settle(status: str, cancel_requested: bool, campaign_status: str) -> str:
     return status
 
 
-def _retrying(begin: Callable[[], AbstractContextManager[C]], work: Callable[[C], T]) -> T:
-    """``work`` in the transaction ``begin()`` opens, rerun when PostgreSQL broke a deadlock
+def _retrying(transaction: Callable[[], T]) -> T:
+    """``transaction()`` (one whole transaction), rerun when PostgreSQL broke a deadlock
     (each transaction is short and idempotent until it commits)."""
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            with begin() as tx:
-                return work(tx)
+            return transaction()
         except Exception as error:
             if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
                 raise
@@ -255,35 +253,34 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = dialects.make_engine(url)
-        self._driver = Driver(self.engine)
-        # An in-memory SQLite database is one shared connection: one transaction at a time.
-        self._lock: AbstractContextManager[Any] = (
-            threading.RLock() if dialects.is_in_memory(self.engine) else nullcontext()
-        )
+        in_memory = dialects.is_in_memory(self.engine)
+        # An in-memory SQLite database is one shared connection: one transaction at a time,
+        # and nothing to gain from keeping it checked out.
+        self._driver = Driver(self.engine, keep=not in_memory)
+        self._lock: AbstractContextManager[Any] = threading.RLock() if in_memory else nullcontext()
 
     # -- plumbing --------------------------------------------------------------------------
-    @contextmanager
-    def _transaction(self, read: bool) -> Iterator[Connection]:
-        with self._lock, self.engine.connect() as conn:
-            if read:
-                conn.execution_options(**{dialects.READ: True})
-            with conn.begin():
-                yield conn
-
     def _run(self, work: Callable[[Connection], T], *, read: bool = False) -> T:
         """Run ``work`` in one transaction through SQLAlchemy."""
-        return _retrying(lambda: self._transaction(read), work)
+
+        def transaction() -> T:
+            with self._lock, self.engine.connect() as conn:
+                if read:
+                    conn.execution_options(**{dialects.READ: True})
+                with conn.begin():
+                    return work(conn)
+
+        return _retrying(transaction)
 
     def _run_hot(self, work: Callable[[Transaction], T], *, read: bool = False) -> T:
         """Run ``work`` in one transaction on the driver (:mod:`.driver`): the calls a dialer
         makes per attempt or per instant."""
 
-        @contextmanager
-        def begin() -> Iterator[Transaction]:
-            with self._lock, self._driver.transaction(read) as tx:
-                yield tx
+        def transaction() -> T:
+            with self._lock:
+                return self._driver.run(work, read)
 
-        return _retrying(begin, work)
+        return _retrying(transaction)
 
     # -- lifecycle -------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -293,6 +290,7 @@ class SqlStore:
             upgrade(self.engine)
 
     def close(self) -> None:
+        self._driver.close()
         self.engine.dispose()
 
     # -- campaigns -------------------------------------------------------------------------
