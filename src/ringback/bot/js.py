@@ -268,6 +268,10 @@ _END_MARK = -1
 _END = f"__ringback.mark({_END_MARK});__ringback.end()"
 _RESET = "the script engine was reset after a memory-limit hit"
 _MAX_BLOCKS = 10_000  # compiled blocks kept per isolate: a bot has far fewer
+# How long the question "which step was running" may take after a failed call. It cannot loop,
+# so the wait only covers thread scheduling, which on a loaded machine can exceed 0.1 s; a
+# guess would then name the first queued step instead of the one that failed.
+_MARKED_WAIT_S = 5.0
 
 
 def _source(code: str, file: str, line: int) -> str:
@@ -372,7 +376,7 @@ class ScriptEngine:
         marked: Any = None
         if not self._racer.lost:
             try:
-                marked = self._racer.eval("__ringback.marked()", timeout_sec=0.1)
+                marked = self._racer.eval("__ringback.marked()", timeout_sec=_MARKED_WAIT_S)
             except JSEvalException:  # e.g. no memory left even for that: guess
                 pass
         if marked == _END_MARK:
