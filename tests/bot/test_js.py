@@ -610,3 +610,32 @@ def test_compiled_blocks_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert js.end_request().session == {"n": sum(range(7))}
     assert len(js._blocks) <= 3
     js.close()
+
+
+def test_a_call_stopped_before_the_request_began_does_not_read_back_the_previous_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A limit that hits as the request's first call starts (a loaded machine: V8 cancels it
+    before it runs) leaves the request's state to the next call: reading back gives this
+    request's input state, never the previous request's."""
+    js = ScriptEngine()
+    js.begin_request(RequestData(now=NOW, session={"who": "first"}))
+    js.exec("$session.seen = 1;", file="main.sc", line=1)
+    assert js.end_request().session == {"who": "first", "seen": 1}
+    racer = js._racer
+    real_eval = type(racer).eval
+    stopped: list[str] = []
+
+    def stopped_at_once(code: str, timeout_sec: float | None = None) -> Any:
+        if "__ringback.begin(" in code and not stopped:
+            stopped.append(code)
+            raise JSTimeoutException  # cancelled before V8 ran any of it
+        return real_eval(racer, code, timeout_sec)
+
+    monkeypatch.setattr(racer, "eval", stopped_at_once)
+    js.begin_request(RequestData(now=NOW, session={"who": "second"}))
+    with pytest.raises(ScriptError) as thrown:
+        js.exec("$session.seen = 2;", file="main.sc", line=4)
+    assert str(thrown.value) == "main.sc:4: script time limit of 1000 ms exceeded"
+    assert stopped and js.end_request().session == {"who": "second"}
+    js.close()

@@ -265,6 +265,7 @@ class _EndFailed(Exception):
 
 
 _END_MARK = -1
+_UNBEGUN = -2  # see ScriptEngine._marked
 _END = f"__ringback.mark({_END_MARK});__ringback.end()"
 _RESET = "the script engine was reset after a memory-limit hit"
 _MAX_BLOCKS = 10_000  # compiled blocks kept per isolate: a bot has far fewer
@@ -356,8 +357,8 @@ class ScriptEngine:
                 where.line,
                 f"script time limit of {self.timeout_ms} ms exceeded",
             )
-        parts = [self._pending, "__ringback.mark(null);"]
-        self._pending = ""
+        pending, self._pending = self._pending, ""
+        parts = [pending, "__ringback.mark(null);"]
         for k, step in enumerate(steps):
             if step.file is not None:
                 parts.append(f"__ringback.mark({k});")
@@ -365,20 +366,35 @@ class ScriptEngine:
         try:
             return self._racer.eval("".join(parts), timeout_sec=timeout)
         except JSEvalException as error:
-            culprit = self._culprit(steps)
+            marked = self._marked(begin=bool(pending))
+            if marked == _UNBEGUN:
+                # Stopped before the request's state was in (a limit hit as the call started,
+                # on a loaded machine): it goes with the next call, or reading back would
+                # return the previous request's state.
+                self._pending = pending
+            culprit = self._culprit(steps, marked)
             if culprit is None and steps[-1].js == _END:
                 raise _EndFailed(error) from None
             self._fail(error, culprit or _Step("", "<runtime>", 0))
 
-    def _culprit(self, steps: list[_Step]) -> _Step | None:
-        """The step a failed V8 call was running (if unknown, the first that can fail);
-        ``None``: none of them, so reading the request back (``__ringback.end``)."""
-        marked: Any = None
-        if not self._racer.lost:
-            try:
-                marked = self._racer.eval("__ringback.marked()", timeout_sec=_MARKED_WAIT_S)
-            except JSEvalException:  # e.g. no memory left even for that: guess
-                pass
+    def _marked(self, *, begin: bool) -> Any:
+        """The mark of the step a failed V8 call was running (``None``: unknown); with
+        ``begin`` (the call carried the request's begin), :data:`_UNBEGUN` if that did not
+        finish, since the mark is then a previous call's."""
+        if self._racer.lost:
+            return None
+        query = "__ringback.marked()"
+        if begin:
+            query = f"__ringback.begun() ? {query} : {_UNBEGUN}"
+        try:
+            return self._racer.eval(query, timeout_sec=_MARKED_WAIT_S)
+        except JSEvalException:  # e.g. no memory left even for that: guess
+            return None
+
+    def _culprit(self, steps: list[_Step], marked: Any) -> _Step | None:
+        """The step a failed V8 call was running by its ``marked`` value (if unknown, the first
+        that can fail); ``None``: none of them, so reading the request back
+        (``__ringback.end``)."""
         if marked == _END_MARK:
             return None
         if isinstance(marked, int) and 0 <= marked < len(steps):

@@ -53,6 +53,7 @@
   // The bot's script blocks, conditions and templates, each compiled once: id -> function.
   var blocks = {};
   var marked = null; // the step of the current V8 call that runs now (see ScriptEngine._send)
+  var begun = false; // begin() of the current request has finished (see ScriptEngine._send)
   var redialReasons = {};
   var globalObject = {};
 
@@ -881,6 +882,7 @@
     setRedialReasons: function (table) { redialReasons = table; },
 
     begin: function (data) {
+      begun = false;
       S = fresh();
       S.now = data.now;
       S.channel = String((data.dialer && data.dialer.channel) || "text");
@@ -903,6 +905,7 @@
         session: G.$session, client: G.$client, temp: G.$temp, parseTree: G.$parseTree,
         request: G.$request, response: G.$response, injector: G.$injector,
       });
+      begun = true;
     },
 
     addReply: function (reply) { replies().push(reply); },
@@ -912,6 +915,7 @@
     run: function (id) { return blocks[id].call(G); },
     mark: function (step) { marked = step; },
     marked: function () { return marked; },
+    begun: function () { return begun; },
 
     str: function (value) {
       return value === undefined || value === null ? "" : typeof value === "string" ? value
@@ -954,6 +958,7 @@
         clientTouched: JSON.stringify(client) !== state.clientBefore,
       });
       S = null;
+      begun = false;
       return out;
     },
   });
