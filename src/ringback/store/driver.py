@@ -36,13 +36,22 @@ JSON_COLUMNS = frozenset(
 )
 
 
+_scan = json.JSONDecoder().scan_once
+
+
 def _loads(text: str) -> Any:
     # Most JSON values of a row are empty (report data, payloads, tags): skip the parser.
     if text == "{}":
         return {}
     if text == "null":
         return None
-    return json.loads(text)
+    # The store writes compact JSON: the C scanner alone reads it, without json.loads' Python
+    # layers (whitespace handling); anything else takes the long way.
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(text)  # raises the parser's own error
+    return value if end == len(text) else json.loads(text)
 
 
 def _positional(order: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:

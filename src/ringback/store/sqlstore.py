@@ -110,10 +110,12 @@ def opt_ms(instant: datetime | None) -> int | None:
 
 
 def from_ms(ms: int | None) -> datetime | None:
-    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
+    return None if ms is None else _at(ms)
 
 
+@functools.lru_cache(maxsize=4096)
 def _at(ms: int) -> datetime:
+    # Cached: the jobs of one claim or report share a few instants (creation, windows).
     return EPOCH + timedelta(milliseconds=ms)
 
 
@@ -1250,7 +1252,8 @@ def _select_current(count: int) -> Any:
             )
         )
         .where(attempts.c.id.in_(ids), attempts.c.finished_at.is_(None))
-        .order_by(attempts.c.id)
+        # In id order, the order PostgreSQL locks them in (one row: SQLite would sort anyway).
+        .order_by(*([attempts.c.id] if count > 1 else []))
         .with_for_update(of=attempts)
     )
 
