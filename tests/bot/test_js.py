@@ -177,6 +177,7 @@ def test_render_fills_templates(engine: ScriptEngine) -> None:
     assert render("no templates here") == "no templates here"
     assert render("{{ ['a', 'b'] }} {{ $session.n > 1 ? 'many' : 'one' }}") == "a,b many"
     assert render('quote " and \\ kept {{ "x" }}') == 'quote " and \\ kept x'
+    assert render("empty {{}}") == "empty {{}}"  # as in an a: text
     engine.end_request()
 
 

@@ -53,7 +53,7 @@ from py_mini_racer import (
 )
 from py_mini_racer._exc import JSTerminatedException
 
-__all__ = ["RequestData", "RequestResult", "ScriptEngine", "ScriptError"]
+__all__ = ["RequestData", "RequestResult", "ScriptEngine", "ScriptError", "template_js"]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ _PRELUDE = files("ringback.bot").joinpath("prelude.js").read_text(encoding="utf-
 # "file:12: Error: boom" (the first line of mini-racer's message) and "at f (file:12:8)"
 _HEADER = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$")
 _FRAME = re.compile(r"^\s+at (?:.*? \()?(?P<file>[^()]*?):(?P<line>\d+):\d+\)?$")
-_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_TEMPLATE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 
 _first_isolate = threading.Lock()
 _UNCANCELABLE = 0  # mini-racer's callback id for tasks whose results go to the results queue
@@ -542,16 +542,10 @@ class ScriptEngine:
         ``undefined`` and ``null`` render as the empty string (not ``"undefined"``); other values
         as JS ``String(value)``. Example: ``"Hi {{ $client.name }}!"`` → ``"Hi Ann!"``.
         """
-        parts: list[str] = []
-        pos = 0
-        for found in _TEMPLATE.finditer(template):
-            parts.append(json.dumps(template[pos : found.start()], ensure_ascii=False))
-            parts.append(f"__ringback.str(({found.group(1)}\n))")
-            pos = found.end()
-        if pos == 0:
+        expr = template_js(template)
+        if expr is None:
             return template
-        parts.append(json.dumps(template[pos:], ensure_ascii=False))
-        block = self._block("function(){return [" + ",".join(parts) + "].join('');}", file, line)
+        block = self._block(f"function(){{return {expr};}}", file, line)
         return str(self._send([_Step(f"__ringback.run({block})", file, line)]))
 
     def add_reply(self, reply: dict[str, Any]) -> None:
@@ -631,6 +625,24 @@ class ScriptEngine:
     def close(self) -> None:
         """Free the isolate (also done when the engine is garbage-collected)."""
         self._racer.close()
+
+
+def template_js(template: str) -> str | None:
+    """The JS expression of a text's ``{{ expr }}`` parts filled in (as
+    :meth:`ScriptEngine.render` fills them); ``None`` if it has none (an empty ``{{}}`` is
+    text)."""
+    if "{{" not in template:
+        return None
+    parts: list[str] = []
+    pos = 0
+    for found in _TEMPLATE.finditer(template):
+        parts.append(json.dumps(template[pos : found.start()], ensure_ascii=False))
+        parts.append(f"__ringback.str(({found.group(1)}\n))")
+        pos = found.end()
+    if pos == 0:
+        return None
+    parts.append(json.dumps(template[pos:], ensure_ascii=False))
+    return "[" + ",".join(parts) + "].join('')"
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

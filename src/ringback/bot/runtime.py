@@ -60,7 +60,7 @@ from ringback.bot.ast import (
     Trigger,
 )
 from ringback.bot.dialer_api import DialerRequests
-from ringback.bot.js import RequestData, ScriptEngine, ScriptError
+from ringback.bot.js import RequestData, ScriptEngine, ScriptError, template_js
 from ringback.bot.patterns import Matcher, PatternLibrary, PatternSyntaxError
 from ringback.bot.project import Project, ProjectError, StateNode, join_path
 from ringback.entities.types import EntityContext, EntityRecognizer
@@ -688,8 +688,9 @@ class Runtime:
             if not isinstance(r, (Answer, Script, If, Random)):
                 self._settle()  # the queued scripts run (and may fail) before this takes effect
             if isinstance(r, Answer):
-                if "{{" in r.text:  # one V8 call renders and answers
-                    self._exec(f"$reactions.answer({_template_js(r.text)});", r.loc)
+                expr = template_js(r.text)
+                if expr is not None:  # one V8 call renders and answers
+                    self._exec(f"$reactions.answer({expr});", r.loc)
                 else:
                     self._later(f"$reactions.answer({json.dumps(r.text)});")
             elif isinstance(r, Script):
@@ -774,23 +775,6 @@ def _request_json(
     if event:
         request["event"] = event
     return request
-
-
-_TEMPLATE = re.compile(r"\{\{(.+?)\}\}", re.S)
-_TEMPLATE_STR = "function(v){return v===undefined||v===null?'':String(v);}"
-
-
-def _template_js(template: str) -> str:
-    """A JS expression for an ``a:`` text with ``{{ expr }}`` parts (as ``ScriptEngine.render``:
-    ``undefined``/``null`` give "")."""
-    parts: list[str] = []
-    pos = 0
-    for found in _TEMPLATE.finditer(template):
-        parts.append(json.dumps(template[pos : found.start()], ensure_ascii=False))
-        parts.append(f"__s(({found.group(1)}\n))")
-        pos = found.end()
-    parts.append(json.dumps(template[pos:], ensure_ascii=False))
-    return f"(function(__s){{return [{','.join(parts)}].join('');}})({_TEMPLATE_STR})"
 
 
 def _split_converter(text: str) -> tuple[str, str | None]:
