@@ -107,7 +107,6 @@ class Chart:
         self.text = text
         self.ctx = ctx
         self.by_start: dict[int, list[Token]] = defaultdict(list)
-        self.by_dim: dict[str, list[Token]] = defaultdict(list)
         self.keys: set[tuple[Any, ...]] = set()
         self.re_cache: dict[tuple[int, int], re.Match[str] | None] = {}
         self.found: dict[int, bool] = {}  # id of a pattern → whether it matches anywhere
@@ -205,7 +204,6 @@ class Chart:
         size = 1 + sum(p.size for p in parts if p.__class__ is Token)
         token = Token(r.dim, start, end, value, size, r.name, key, self.count)
         self.by_start[start].append(token)
-        self.by_dim[r.dim].append(token)
         self.count += 1
         self.dims.add(r.dim)
         watch = self.watch.get(r.dim)
