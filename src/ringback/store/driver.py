@@ -108,7 +108,10 @@ class Driver:
             if self.sqlite:
                 cursor.execute("BEGIN" if read else "BEGIN IMMEDIATE")
             result = work(Transaction(self, cursor))
-            raw.commit()
+            if self.sqlite:
+                cursor.execute("COMMIT")  # a cached statement; commit() prepares one anew
+            else:
+                raw.commit()
             sound = True
             return result
         finally:

@@ -647,8 +647,11 @@ class SqlStore:
             for row in tx.rows(statement, params, decode=False):
                 current[row["id"]] = row
         done: list[bool] = []
-        attempt_rows: list[dict[str, Any]] = []
-        job_rows: list[dict[str, Any]] = []
+        # The UPDATE parameters of both tables, for bare results and for the others.
+        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+            True: ([], []),
+            False: ([], []),
+        }
         extras: list[tuple[AttemptResult, dict[str, Any]]] = []
         for result in results:
             # pop: an attempt named twice is finished once.
@@ -657,12 +660,13 @@ class SqlStore:
                 done.append(False)
                 continue
             done.append(True)
-            self._finish_rows(result, row, attempt_rows, job_rows)
+            self._finish_rows(result, row, rows)
             extra = (result.redial, result.redial_ignored, result.client_data)
             if any(part is not None for part in extra):
                 extras.append((result, row))
-        tx.run_many(_FINISH_ATTEMPT, attempt_rows)
-        tx.run_many(_FINISH_JOB, job_rows)
+        for bare, (attempt_rows, job_rows) in rows.items():
+            tx.run_many(_FINISH_BARE_ATTEMPT if bare else _FINISH_ATTEMPT, attempt_rows)
+            tx.run_many(_FINISH_BARE_JOB if bare else _FINISH_JOB, job_rows)
         for result, row in extras:
             self._record_redial(tx, result, row)
             if result.client_data is not None:
@@ -681,10 +685,12 @@ class SqlStore:
         self,
         result: AttemptResult,
         current: dict[str, Any],
-        attempt_rows: list[dict[str, Any]],
-        job_rows: list[dict[str, Any]],
+        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]],
     ) -> None:
-        """The parameters of the attempt's and the job's UPDATE for one finished attempt."""
+        """The parameters of the attempt's and the job's UPDATE for one finished attempt.
+
+        A bare result (no report data, call result or tag: most calls of a dialer) takes the
+        short statements, which leave those columns as they are."""
         ended = to_ms(result.finished_at)
         nxt = result.next
         status = _settle(nxt.status, current["cancel_requested"], current["campaign_status"])
@@ -695,35 +701,40 @@ class SqlStore:
             finished_at = ended  # settled here: the series ends with this call
         else:
             finished_at = opt_ms(nxt.finished_at) or ended
-        report = encode(result.report_data)
-        tag_payload = encode(result.tag_payload)
-        attempt_rows.append(
-            {
-                "b_attempt": result.attempt_id,
-                "b_ended": ended,
-                "b_outcome": result.outcome,
-                "b_job_status": status,
-                "b_call_result": result.call_result,
-                "b_duration": result.call_duration,
-                "b_report": report,
-                "b_tag": result.tag_name,
-                "b_tag_payload": tag_payload,
-                "b_transcript": encode(result.transcript),
-            }
+        attempt = {
+            "b_attempt": result.attempt_id,
+            "b_ended": ended,
+            "b_outcome": result.outcome,
+            "b_job_status": status,
+            "b_duration": result.call_duration,
+            "b_transcript": encode(result.transcript),
+        }
+        job = {
+            "b_job": current["call_job_id"],
+            "b_status": status,
+            "b_due": opt_ms(nxt.due_at) if going_on else None,
+            "b_closes": opt_ms(nxt.closes_at) if going_on else None,
+            "b_finished": finished_at,
+            "b_ended": ended,
+            "b_duration": result.call_duration,
+        }
+        bare = (
+            not result.report_data
+            and result.call_result is None
+            and result.tag_name is None
+            and result.tag_payload is None
         )
-        if result.report_data:
-            # New keys are merged into the job's report data; none given keeps it as stored.
-            merged = self._driver.loads(current["report_data"]) | result.report_data
-            report = encode(merged)
-        job_rows.append(
-            {
-                "b_job": current["call_job_id"],
-                "b_status": status,
-                "b_due": opt_ms(nxt.due_at) if going_on else None,
-                "b_closes": opt_ms(nxt.closes_at) if going_on else None,
-                "b_finished": finished_at,
-                "b_ended": ended,
-                "b_duration": result.call_duration,
+        if not bare:
+            tag_payload = encode(result.tag_payload)
+            attempt["b_report"] = encode(result.report_data)
+            attempt["b_call_result"] = result.call_result
+            attempt["b_tag"] = result.tag_name
+            attempt["b_tag_payload"] = tag_payload
+            report = "{}"
+            if result.report_data:
+                # New keys are merged into the job's report data; none given keeps it.
+                report = encode(self._driver.loads(current["report_data"]) | result.report_data)
+            job |= {
                 "b_has_report": int(bool(result.report_data)),
                 "b_report": report,
                 "b_has_result": int(result.call_result is not None),
@@ -733,7 +744,9 @@ class SqlStore:
                 "b_tag": result.tag_name,
                 "b_tag_payload": tag_payload,
             }
-        )
+        attempt_rows, job_rows = rows[bare]
+        attempt_rows.append(attempt)
+        job_rows.append(job)
 
     @staticmethod
     def _record_redial(tx: Transaction, result: AttemptResult, current: dict[str, Any]) -> None:
@@ -1279,6 +1292,30 @@ _FINISH_ATTEMPT = (
         tag_name=bindparam("b_tag"),
         tag_payload=bindparam("b_tag_payload", type_=JSON),
         transcript=bindparam("b_transcript", type_=JSON),
+    )
+)
+# What every finish sets; the claim wrote the attempt's other columns empty.
+_FINISH_BARE_ATTEMPT = (
+    update(attempts)
+    .where(attempts.c.id == bindparam("b_attempt"))
+    .values(
+        finished_at=bindparam("b_ended"),
+        outcome=bindparam("b_outcome"),
+        job_status=bindparam("b_job_status"),
+        call_duration=bindparam("b_duration"),
+        transcript=bindparam("b_transcript", type_=JSON),
+    )
+)
+_FINISH_BARE_JOB = (
+    update(call_jobs)
+    .where(call_jobs.c.id == bindparam("b_job"))
+    .values(
+        status=bindparam("b_status"),
+        due_at=bindparam("b_due"),
+        closes_at=bindparam("b_closes"),
+        finished_at=bindparam("b_finished"),
+        last_attempt_end=bindparam("b_ended"),
+        call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
     )
 )
 _FINISH_JOB = (
