@@ -296,6 +296,19 @@ def test_claims_never_exceed_the_lines_and_take_the_lowest_free_line(store: Stor
     assert alone.attempt.line == 1
 
 
+def test_one_claim_takes_more_jobs_than_one_statement_holds(store: Store) -> None:
+    count = sqlstore.CHUNK + 300
+    cid = campaign(store, lines=count + 10)
+    job_ids = store.add_numbers(
+        cid, [number(p, priority=1 + i % 3) for i, p in enumerate(phones(count))], T0
+    )
+    claims = claim(store, cid, limit=count + 10)
+    assert sorted(c.job.id for c in claims) == job_ids
+    assert [c.attempt.line for c in claims] == list(range(1, count + 1))
+    assert [c.job.priority for c in claims] == sorted(c.job.priority for c in claims)
+    assert store.counts(cid).in_process == count
+
+
 @pytest.mark.parametrize("status", ["paused", "finished", "deleted"])
 def test_no_claims_unless_the_campaign_is_dialling(store: Store, status: str) -> None:
     cid = campaign(store, lines=2)

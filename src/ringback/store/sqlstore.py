@@ -162,7 +162,7 @@ def _job(row: Row[Any] | Mapping[str, Any]) -> CallJobRecord:
         number_id=m["number_id"],
         phone=m["phone"],
         redial_number=m["redial_number"],
-        policy=dict(m["policy"]),
+        policy=m["policy"],
         status=m["status"],
         attempts_count=m["attempts_count"],
         due_at=from_ms(m["due_at"]),
@@ -175,13 +175,13 @@ def _job(row: Row[Any] | Mapping[str, Any]) -> CallJobRecord:
         call_duration=m["call_duration"],
         call_result=m["call_result"],
         call_result_payload=m["call_result_payload"],
-        report_data=dict(m["report_data"]),
+        report_data=m["report_data"],
         tag_name=m["tag_name"],
         tag_payload=m["tag_payload"],
         zone=m["zone"],
         zone_source=m["zone_source"],
         gmt_zone=m["gmt_zone"],
-        payload=dict(m["payload"]),
+        payload=m["payload"],
         cancel_requested=bool(m["cancel_requested"]),
     )
 
@@ -553,6 +553,7 @@ class SqlStore:
         # transaction is time every other process waits for the write lock.
         done, claimed = self._run_hot(work)
         self._driver.decode([job for job, _, _ in claimed])
+        lease_until = _at(lease_ms)
         return done, [
             Claim(
                 attempt=AttemptRecord(
@@ -565,7 +566,7 @@ class SqlStore:
                     worker=worker,
                     line=line,
                     started_at=now,
-                    lease_until=_at(lease_ms),
+                    lease_until=lease_until,
                     finished_at=None,
                     outcome=None,
                     zone=job["zone"],
@@ -591,26 +592,42 @@ class SqlStore:
         free = _free_lines(lines, busy, limit)
         if not free:
             return []
-        claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(free)}
-        jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
-        if not jobs:
-            return []
-        values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
-        for i, (job, line) in enumerate(zip(jobs, free, strict=False)):
-            values |= {
-                f"j{i}": job["id"],
-                f"p{i}": job["phone"],
-                f"r{i}": job["redial_number"],
-                f"n{i}": job["attempts_count"],
-                f"ln{i}": line,
-                f"z{i}": job["zone"],
-                f"zs{i}": job["zone_source"],
-            }
-        # RETURNING rows may come back in any order, hence the job ids.
-        ids = {row["call_job_id"]: row["id"] for row in run(_insert_attempts(len(jobs)), values)}
-        if campaign["status"] != "inProgress":
+        claimed: list[tuple[dict[str, Any], int, int]] = []
+        # In chunks: a statement takes a bounded number of parameters (SQLite, psycopg).
+        for start in range(0, len(free), CHUNK):
+            lines_ = free[start : start + CHUNK]
+            claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(lines_)}
+            jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
+            if not jobs:
+                break
+            values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
+            for names, job, line in zip(_ATTEMPT_ROW_PARAMS, jobs, lines_, strict=False):
+                values.update(
+                    zip(
+                        names,
+                        (
+                            job["id"],
+                            job["phone"],
+                            job["redial_number"],
+                            job["attempts_count"],
+                            line,
+                            job["zone"],
+                            job["zone_source"],
+                        ),
+                        strict=True,
+                    )
+                )
+            # RETURNING rows may come back in any order, hence the job ids.
+            inserted = run(_insert_attempts(len(jobs)), values)
+            ids = {row["call_job_id"]: row["id"] for row in inserted}
+            claimed += [
+                (job, ids[job["id"]], line) for job, line in zip(jobs, lines_, strict=False)
+            ]
+            if len(jobs) < len(lines_):
+                break
+        if claimed and campaign["status"] != "inProgress":
             run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
-        return [(job, ids[job["id"]], line) for job, line in zip(jobs, free, strict=False)]
+        return claimed
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
         def work(conn: Connection) -> None:
@@ -1211,6 +1228,12 @@ _INSERT_REDIAL_REQUEST = insert(redial_requests).values(
     created_job_id=bindparam("b_job"),
     created_at=bindparam("b_created"),
 )
+
+
+#: The per-row parameter names of :func:`_insert_attempts`, row by row.
+_ATTEMPT_ROW_PARAMS = [
+    tuple(f"{name}{i}" for name in ("j", "p", "r", "n", "ln", "z", "zs")) for i in range(CHUNK)
+]
 
 
 @functools.cache
