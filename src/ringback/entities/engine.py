@@ -84,10 +84,10 @@ def compiled(pattern: str) -> re.Pattern[str]:
 
 
 def rule(name: str, dim: str, items: Sequence[str | Dim], produce: Produce) -> Rule:
-    compiled = tuple(
+    patterns = tuple(
         re.compile(f"(?:{i}){_END}", re.IGNORECASE) if isinstance(i, str) else i for i in items
     )
-    return Rule(name, dim, compiled, produce)
+    return Rule(name, dim, patterns, produce)
 
 
 def _kind(c: str) -> int:

@@ -43,8 +43,9 @@ SECONDS = {
 
 
 # By grain number, for the hot paths: the fixed step or None, and the months in one unit.
-_STEP = [_FIXED.get(g) for g in Grain]
-_MONTHS_IN = [_MONTHS.get(g, 0) for g in Grain]
+# Grain(n) for n in 0..len-1: grains numbered otherwise fail here rather than index wrongly.
+_STEP = [_FIXED.get(Grain(n)) for n in range(len(Grain))]
+_MONTHS_IN = [_MONTHS.get(Grain(n), 0) for n in range(len(Grain))]
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
