@@ -342,8 +342,9 @@ class ScriptEngine:
         Each step that can fail is preceded by ``__ringback.mark(k)``, so that a failure that
         carries no place of its own (the time or the memory limit, a throw with no stack) is
         reported at the step that was running. A pending ``begin`` (see :meth:`begin_request`)
-        goes first; it stays pending if the request's time is already spent. When a step
-        fails, the steps after it do not run and are dropped.
+        goes first; it stays pending if the request's time is already spent or the call was
+        stopped before it finished. When a step fails, the steps after it do not run and are
+        dropped.
         """
         queued, self._queue = self._queue, []
         steps = queued + steps
