@@ -53,6 +53,8 @@ from py_mini_racer import (
 )
 from py_mini_racer._exc import JSTerminatedException
 
+from ringback.domain.series import REDIAL_REASONS
+
 __all__ = ["RequestData", "RequestResult", "ScriptEngine", "ScriptError", "template_js"]
 
 log = logging.getLogger(__name__)
@@ -318,7 +320,7 @@ class ScriptEngine:
         racer.set_hard_memory_limit(self.memory_mb * 1024 * 1024)
         racer.eval(_source(_PRELUDE, PRELUDE_FILE, 1))
         racer.eval(
-            f"__ringback.setRedialReasons({_json_literal(_redial_reasons())});"
+            f"__ringback.setRedialReasons({_json_literal(dict(REDIAL_REASONS))});"
             f"$injector = {_json_literal(self._injector)};"
         )
         return racer
@@ -684,29 +686,3 @@ def _script_error(text: str, file: str, line: int) -> ScriptError:
     if header and header.group("file") not in ("<anonymous>", PRELUDE_FILE, ""):
         return ScriptError(header.group("file"), int(header.group("line")), message)
     return ScriptError(file, line, message)
-
-
-def _redial_reasons() -> dict[str, str]:
-    """The ``$dialer.redial`` error reasons, from the domain's single table when present."""
-    try:
-        from ringback.domain.series import REDIAL_REASONS
-    except ImportError:
-        return dict(_FALLBACK_REASONS)
-    return {**_FALLBACK_REASONS, **REDIAL_REASONS}
-
-
-_FALLBACK_REASONS: dict[str, str] = {
-    "no_params": "No params given",
-    "no_start": "Either startDateTime or allowedTime must be given",
-    "bad_datetime": "startDateTime and finishDateTime must be dates",
-    "start_not_before_finish": "startDateTime must be before finishDateTime",
-    "bad_day": "allowedDays must be days of the week: mon, tue, wed, thu, fri, sat, sun",
-    "bad_time": "Time must be in the HH:MM format",
-    "bad_retry_interval": "retryIntervalInMinutes must be at least 1",
-    "bad_max_attempts": "maxAttempts must be from 1 to 50",
-    "bad_priority": "dialerPriority must be from 1 to 5",
-    "bad_allowed_time_key": "allowedTime keys must be days of the week or 'default'",
-    "bad_allowed_time_value": (
-        "allowedTime values must be arrays of {localTimeFrom, localTimeTo} objects"
-    ),
-}
