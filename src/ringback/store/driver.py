@@ -176,9 +176,10 @@ class Transaction:
         entry = self._driver.compiled(statement)
         cursor = self._cursor
         cursor.execute(entry.sql, entry.args(params))
-        if cursor.description is None:
+        description = cursor.description
+        if description is None:
             return []
-        names = [d[0] for d in cursor.description]
+        names = [d[0] for d in description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return self._driver.decode(found) if decode else found
 

@@ -34,7 +34,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -247,6 +247,103 @@ def _between(column: Any, low: datetime | None, high: datetime | None) -> list[A
     if high is not None:
         conditions.append(column <= to_ms(high))
     return conditions
+
+
+@dataclass(slots=True)
+class _Finishing:
+    """One result's UPDATE parameters, built before its transaction (on SQLite, time in a
+    transaction holds the write lock for every process). The parameters that depend on the
+    rows read in the transaction (the settled status, the job, merged report data) are set
+    there, by :meth:`settle`.
+
+    A bare result (no report data, call result or tag: most calls of a dialer) takes the short
+    statements, which leave those columns as they are."""
+
+    result: AttemptResult
+    bare: bool
+    extra: bool  # a redial (or its refusal) or $client to record
+    attempt: dict[str, Any]
+    job: dict[str, Any]
+    due: int | None
+    closes: int | None
+    finished: int | None
+
+    @classmethod
+    def of(cls, result: AttemptResult) -> _Finishing:
+        ended = to_ms(result.finished_at)
+        attempt = {
+            "b_attempt": result.attempt_id,
+            "b_ended": ended,
+            "b_outcome": result.outcome,
+            "b_duration": result.call_duration,
+            "b_transcript": encode(result.transcript),
+        }
+        job = {"b_ended": ended, "b_duration": result.call_duration}
+        bare = (
+            not result.report_data
+            and result.call_result is None
+            and result.tag_name is None
+            and result.tag_payload is None
+        )
+        if not bare:
+            tag_payload = encode(result.tag_payload)
+            attempt |= {
+                "b_report": encode(result.report_data),
+                "b_call_result": result.call_result,
+                "b_tag": result.tag_name,
+                "b_tag_payload": tag_payload,
+            }
+            job |= {
+                "b_has_report": int(bool(result.report_data)),
+                "b_report": "{}",
+                "b_has_result": int(result.call_result is not None),
+                "b_call_result": result.call_result,
+                "b_call_result_payload": encode(result.call_result_payload),
+                "b_has_tag": int(result.tag_name is not None),
+                "b_tag": result.tag_name,
+                "b_tag_payload": tag_payload,
+            }
+        nxt = result.next
+        extra = any(
+            x is not None for x in (result.redial, result.redial_ignored, result.client_data)
+        )
+        return cls(
+            result,
+            bare,
+            extra,
+            attempt,
+            job,
+            opt_ms(nxt.due_at),
+            opt_ms(nxt.closes_at),
+            opt_ms(nxt.finished_at),
+        )
+
+    def settle(self, current: dict[str, Any], loads: Callable[[Any], Any]) -> None:
+        """Set the parameters that depend on the attempt's ``current`` row (see
+        :func:`_settle`); rerunning it (a retried transaction) sets the same."""
+        result = self.result
+        wanted = result.next.status
+        status = wanted
+        if current["cancel_requested"] or current["campaign_status"] in STOPPED_CAMPAIGN_STATUSES:
+            status = _settle(wanted, current["cancel_requested"], current["campaign_status"])
+        ended = self.attempt["b_ended"]
+        going_on = status in SCHEDULABLE_STATUSES
+        if going_on:
+            finished_at = None
+        elif status != wanted:
+            finished_at = ended  # settled here: the series ends with this call
+        else:
+            finished_at = self.finished or ended
+        self.attempt["b_job_status"] = status
+        job = self.job
+        job["b_job"] = current["call_job_id"]
+        job["b_status"] = status
+        job["b_due"] = self.due if going_on else None
+        job["b_closes"] = self.closes if going_on else None
+        job["b_finished"] = finished_at
+        if result.report_data:
+            # New keys are merged into the job's report data; none given keeps it.
+            job["b_report"] = encode(loads(current["report_data"]) | result.report_data)
 
 
 class SqlStore:
@@ -545,8 +642,11 @@ class SqlStore:
         now_ms = to_ms(now)
         lease_ms = to_ms(now + lease)
 
+        finishing = [_Finishing.of(result) for result in results]
+        reads = _finish_reads(finishing)
+
         def work(tx: Transaction) -> tuple[list[bool], list[tuple[dict[str, Any], int, int]]]:
-            done = self._finish_in(tx, results) if results else []
+            done = self._finish_in(tx, finishing, reads) if finishing else []
             return done, self._claim_in(tx, campaign_id, worker, now_ms, limit, lease_ms)
 
         # JSON is decoded and records built after the commit: on SQLite, time in the
@@ -652,15 +752,22 @@ class SqlStore:
         one instant): one read of the attempts, one ``executemany`` per table, one commit."""
         if not results:
             return []
-        return self._run_hot(lambda tx: self._finish_in(tx, results))
+        finishing = [_Finishing.of(result) for result in results]
+        reads = _finish_reads(finishing)
+        return self._run_hot(lambda tx: self._finish_in(tx, finishing, reads))
 
-    def _finish_in(self, tx: Transaction, results: Sequence[AttemptResult]) -> list[bool]:
-        """Finish the attempts in the transaction ``tx``: one bool per result."""
+    def _finish_in(
+        self,
+        tx: Transaction,
+        finishing: Sequence[_Finishing],
+        reads: list[tuple[Any, dict[str, int]]],
+    ) -> list[bool]:
+        """Finish the attempts in the transaction ``tx``: one bool per result. ``reads``:
+        :func:`_finish_reads` of them, built before the transaction like ``finishing``."""
         # Locks the attempts (PostgreSQL, in id order), so the reaper cannot take one
         # half-way.
         current: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(sorted({r.attempt_id for r in results})):
-            statement, params = _finish_current(chunk)
+        for statement, params in reads:
             for row in tx.rows(statement, params, decode=False):
                 current[row["id"]] = row
         done: list[bool] = []
@@ -670,17 +777,19 @@ class SqlStore:
             False: ([], []),
         }
         extras: list[tuple[AttemptResult, dict[str, Any]]] = []
-        for result in results:
+        for f in finishing:
             # pop: an attempt named twice is finished once.
-            row = current.pop(result.attempt_id, {})
-            if not row or row["worker"] != result.worker:
+            row = current.pop(f.result.attempt_id, {})
+            if not row or row["worker"] != f.result.worker:
                 done.append(False)
                 continue
             done.append(True)
-            self._finish_rows(result, row, rows)
-            extra = (result.redial, result.redial_ignored, result.client_data)
-            if any(part is not None for part in extra):
-                extras.append((result, row))
+            f.settle(row, self._driver.loads)
+            attempt_rows, job_rows = rows[f.bare]
+            attempt_rows.append(f.attempt)
+            job_rows.append(f.job)
+            if f.extra:
+                extras.append((f.result, row))
         for bare, (attempt_rows, job_rows) in rows.items():
             tx.run_many(_FINISH_BARE_ATTEMPT if bare else _FINISH_ATTEMPT, attempt_rows)
             tx.run_many(_FINISH_BARE_JOB if bare else _FINISH_JOB, job_rows)
@@ -697,73 +806,6 @@ class SqlStore:
                     },
                 )
         return done
-
-    def _finish_rows(
-        self,
-        result: AttemptResult,
-        current: dict[str, Any],
-        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]],
-    ) -> None:
-        """The parameters of the attempt's and the job's UPDATE for one finished attempt.
-
-        A bare result (no report data, call result or tag: most calls of a dialer) takes the
-        short statements, which leave those columns as they are."""
-        ended = to_ms(result.finished_at)
-        nxt = result.next
-        status = _settle(nxt.status, current["cancel_requested"], current["campaign_status"])
-        going_on = status in SCHEDULABLE_STATUSES
-        if going_on:
-            finished_at = None
-        elif status != nxt.status:
-            finished_at = ended  # settled here: the series ends with this call
-        else:
-            finished_at = opt_ms(nxt.finished_at) or ended
-        attempt = {
-            "b_attempt": result.attempt_id,
-            "b_ended": ended,
-            "b_outcome": result.outcome,
-            "b_job_status": status,
-            "b_duration": result.call_duration,
-            "b_transcript": encode(result.transcript),
-        }
-        job = {
-            "b_job": current["call_job_id"],
-            "b_status": status,
-            "b_due": opt_ms(nxt.due_at) if going_on else None,
-            "b_closes": opt_ms(nxt.closes_at) if going_on else None,
-            "b_finished": finished_at,
-            "b_ended": ended,
-            "b_duration": result.call_duration,
-        }
-        bare = (
-            not result.report_data
-            and result.call_result is None
-            and result.tag_name is None
-            and result.tag_payload is None
-        )
-        if not bare:
-            tag_payload = encode(result.tag_payload)
-            attempt["b_report"] = encode(result.report_data)
-            attempt["b_call_result"] = result.call_result
-            attempt["b_tag"] = result.tag_name
-            attempt["b_tag_payload"] = tag_payload
-            report = "{}"
-            if result.report_data:
-                # New keys are merged into the job's report data; none given keeps it.
-                report = encode(self._driver.loads(current["report_data"]) | result.report_data)
-            job |= {
-                "b_has_report": int(bool(result.report_data)),
-                "b_report": report,
-                "b_has_result": int(result.call_result is not None),
-                "b_call_result": result.call_result,
-                "b_call_result_payload": encode(result.call_result_payload),
-                "b_has_tag": int(result.tag_name is not None),
-                "b_tag": result.tag_name,
-                "b_tag_payload": tag_payload,
-            }
-        attempt_rows, job_rows = rows[bare]
-        attempt_rows.append(attempt)
-        job_rows.append(job)
 
     @staticmethod
     def _record_redial(tx: Transaction, result: AttemptResult, current: dict[str, Any]) -> None:
@@ -1292,6 +1334,12 @@ def _select_current(count: int) -> Any:
         .order_by(*([attempts.c.id] if count > 1 else []))
         .with_for_update(of=attempts)
     )
+
+
+def _finish_reads(finishing: Sequence[_Finishing]) -> list[tuple[Any, dict[str, int]]]:
+    """The statements reading the attempts to finish, with their parameters."""
+    ids = sorted({f.result.attempt_id for f in finishing})
+    return [_finish_current(chunk) for chunk in _chunks(ids)]
 
 
 def _finish_current(ids: Sequence[int]) -> tuple[Any, dict[str, int]]:
