@@ -14,7 +14,8 @@ Decisions where SPEC is silent:
   change a forecast). An ``attempts`` entry needs an ``outcome``; its ``say``/``talkSeconds``
   default to ``callees.default``'s.
 - The seed is ``seed`` (top level), else ``generate.seed``, else 0.
-- Generated numbers are valid numbers (``phonenumbers.is_valid_number``) of the given regions,
+- Generated numbers are valid numbers (``phonenumbers.is_valid_number``, as computed by
+  ``zones.parse_phone``) of the given regions,
   made by randomising the digits of the region's example mobile and fixed-line numbers; they
   never repeat a ``phones`` row.
 """
@@ -33,6 +34,7 @@ import phonenumbers
 import yaml
 
 from ringback.campaign import build_numbers, parse_settings
+from ringback.domain import zones
 from ringback.domain.errors import ValidationError
 from ringback.store.base import NewNumber, Store
 from ringback.telephony.base import OUTCOMES
@@ -368,10 +370,12 @@ def _random_number(rng: random.Random, region: str, templates: list[str], taken:
         candidate = code + digits
         if candidate in taken:
             continue
-        parsed = phonenumbers.parse("+" + candidate)
-        if phonenumbers.is_valid_number(parsed):
-            taken.add(candidate)
-            return candidate
+        try:
+            zones.parse_phone(candidate)  # phonenumbers' validity, a twentieth of the cost
+        except ValidationError:
+            continue
+        taken.add(candidate)
+        return candidate
     raise ScenarioError(
         "generate.count", f"expected a count {region} can fill with distinct numbers"
     )
