@@ -147,11 +147,9 @@ def register(app: typer.Typer) -> None:
         if not 1 <= numbers <= 1_000_000:
             fail("--numbers", "an integer 1-1000000")
         try:
-            scenario, note = demo_scenario(numbers)
+            scenario = demo_scenario(numbers)
         except ScenarioError as error:
             _scenario_error(error)
-        if note:
-            err.print(note)
         out_dir.mkdir(parents=True, exist_ok=True)
         attempts, report = out_dir / "attempts.jsonl", out_dir / "summary.json"
         run_scenario(scenario, out_path=attempts, report=report, db=None)

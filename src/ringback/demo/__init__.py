@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ringback.scenario import Scenario, parse
+from ringback.scenario import Scenario, generate, parse
 
 CALLBACK_TURNS: list[dict[str, Any]] = [
     {"outcome": "answer", "say": ["hello", "can you call me back in an hour"], "talkSeconds": 20},
@@ -23,25 +23,13 @@ CALLBACK_TURNS: list[dict[str, Any]] = [
 ]
 
 
-def demo_scenario(numbers: int = 3000) -> tuple[Scenario, str | None]:
-    """The demo scenario with ``numbers`` generated callees, and a note for the user (or None).
-
-    Until the bot runtime (``ringback.bot.load_bot``) is installed the demo runs the built-in
-    bot and says so.
-    """
-    from ringback.scenario import generate
-
+def demo_scenario(numbers: int = 3000) -> Scenario:
+    """The demo scenario with ``numbers`` generated callees."""
     folder = Path(str(resources.files(__package__)))
     data = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-    note = None
-    try:
-        from ringback.bot import load_bot  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        data["campaign"].pop("bot")
-        note = "note: the bot runtime is not installed; the demo uses the built-in bot"
     spec = dict(data.pop("generate"), count=numbers)
     phones = generate(spec, spec["seed"])
     data["seed"] = spec["seed"]
     data["phones"] = [{"phone": p} for p in phones]
     data["callees"].update({p: {"attempts": CALLBACK_TURNS} for p in phones[::4]})
-    return parse(data, base=folder, source=folder / "scenario.yaml"), note
+    return parse(data, base=folder, source=folder / "scenario.yaml")
