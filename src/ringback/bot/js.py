@@ -18,8 +18,9 @@ Sandbox:
 - the isolate has ECMAScript only: no ``require``, ``process``, ``load``, ``fetch``,
   ``XMLHttpRequest``, ``java``/``Packages`` (a Rhino-style ``java.lang.System`` is a
   ``ReferenceError``); ``import()`` has no module loader and rejects;
-- a request has a CPU budget (``timeout_ms``, wall time of its evaluations, shared by all of
-  them) and the isolate a hard heap limit (``memory_mb``); a script that exceeds either fails
+- a request has a time budget (``timeout_ms``: a wall-clock deadline set when the request
+  begins, so the runtime's own work between V8 calls, a fraction of a millisecond, counts
+  too) and the isolate a hard heap limit (``memory_mb``); a script that exceeds either fails
   with a :class:`ScriptError`. After a memory-limit hit the isolate is thrown away: the next
   request runs in a new one, into which the loaded sources are replayed and ``$global`` restored;
 - time is the engine's: ``new Date()`` and ``Date.now()`` return :attr:`RequestData.now`, and
