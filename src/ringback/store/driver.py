@@ -183,6 +183,20 @@ class Transaction:
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return self._driver.decode(found) if decode else found
 
+    def tuples(self, statement: ClauseElement, params: dict[str, Any]) -> list[Any]:
+        """Execute and return the driver's own result rows (tuples, in the statement's column
+        order, JSON columns still encoded on SQLite: :meth:`Driver.loads`); [] without a
+        result. The cheapest read: on SQLite, the rows are turned into records after the
+        commit, where the time does not hold the write lock."""
+        entry = self._driver.compiled(statement)
+        cursor = self._cursor
+        cursor.execute(entry.sql, entry.args(params))
+        return [] if cursor.description is None else cursor.fetchall()
+
+    def loads(self, value: Any) -> Any:
+        """:meth:`Driver.loads`."""
+        return self._driver.loads(value)
+
     def run(self, statement: ClauseElement, params: dict[str, Any]) -> None:
         self.rows(statement, params)
 

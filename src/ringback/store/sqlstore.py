@@ -35,7 +35,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -135,8 +137,25 @@ DUE_ORDER = (
 )
 
 
-def _due_key(job: Mapping[str, Any]) -> tuple[int, int, int, int, int]:
-    return (job["priority"], 0 if job["custom"] else 1, job["closes_at"], job["due_at"], job["id"])
+#: The call_jobs columns in the order of CallJobRecord's fields: the claim returns them so, as
+#: driver tuples, and :func:`_claimed_job` unpacks them by position.
+_JOB_FIELDS = tuple(f.name for f in dataclass_fields(CallJobRecord))
+_AT = {name: i for i, name in enumerate(_JOB_FIELDS)}
+_PRIORITY, _CUSTOM, _CLOSES, _DUE_AT, _ID = (
+    _AT[name] for name in ("priority", "custom", "closes_at", "due_at", "id")
+)
+#: What an attempt copies from its job, in the order of _ATTEMPT_ROW_PARAMS (before the line).
+_ATTEMPT_FROM_JOB = itemgetter(
+    *(
+        _AT[name]
+        for name in ("id", "phone", "redial_number", "attempts_count", "zone", "zone_source")
+    )
+)
+
+
+def _due_key(job: Sequence[Any]) -> tuple[int, bool, int, int, int]:
+    """:data:`DUE_ORDER` for a claimed job's tuple (``not custom``: custom schedules first)."""
+    return (job[_PRIORITY], not job[_CUSTOM], job[_CLOSES], job[_DUE_AT], job[_ID])
 
 
 def _campaign(row: Row[Any]) -> CampaignRecord:
@@ -183,6 +202,67 @@ def _job(row: Row[Any] | Mapping[str, Any]) -> CallJobRecord:
         gmt_zone=m["gmt_zone"],
         payload=m["payload"],
         cancel_requested=bool(m["cancel_requested"]),
+    )
+
+
+def _claimed_job(row: Sequence[Any], loads: Callable[[Any], Any]) -> CallJobRecord:
+    """A job from a claim's driver tuple (:data:`_JOB_FIELDS`), JSON columns decoded by
+    ``loads`` (:meth:`Driver.loads`)."""
+    (
+        id_,
+        campaign_id,
+        number_id,
+        phone,
+        redial_number,
+        policy,
+        status,
+        attempts_count,
+        due_at,
+        closes_at,
+        priority,
+        custom,
+        created_at,
+        finished_at,
+        last_attempt_end,
+        call_duration,
+        call_result,
+        call_result_payload,
+        report_data,
+        tag_name,
+        tag_payload,
+        zone,
+        zone_source,
+        gmt_zone,
+        payload,
+        cancel_requested,
+    ) = row
+    return CallJobRecord(
+        id_,
+        campaign_id,
+        number_id,
+        phone,
+        redial_number,
+        loads(policy),
+        status,
+        attempts_count,
+        from_ms(due_at),
+        from_ms(closes_at),
+        priority,
+        bool(custom),
+        _at(created_at),
+        from_ms(finished_at),
+        from_ms(last_attempt_end),
+        call_duration,
+        call_result,
+        loads(call_result_payload),
+        loads(report_data),
+        tag_name,
+        loads(tag_payload),
+        zone,
+        zone_source,
+        gmt_zone,
+        loads(payload),
+        bool(cancel_requested),
     )
 
 
@@ -645,88 +725,72 @@ class SqlStore:
         finishing = [_Finishing.of(result) for result in results]
         reads = _finish_reads(finishing)
 
-        def work(tx: Transaction) -> tuple[list[bool], list[tuple[dict[str, Any], int, int]]]:
+        def work(tx: Transaction) -> tuple[list[bool], list[tuple[Any, int, int]]]:
             done = self._finish_in(tx, finishing, reads) if finishing else []
             return done, self._claim_in(tx, campaign_id, worker, now_ms, limit, lease_ms)
 
         # JSON is decoded and records built after the commit: on SQLite, time in the
         # transaction is time every other process waits for the write lock.
         done, claimed = self._run_hot(work)
-        self._driver.decode([job for job, _, _ in claimed])
+        loads = self._driver.loads
         lease_until = _at(lease_ms)
-        return done, [
-            Claim(
-                attempt=AttemptRecord(
-                    id=attempt_id,
-                    call_job_id=job["id"],
-                    campaign_id=campaign_id,
-                    phone=job["phone"],
-                    redial_number=job["redial_number"],
-                    attempt_number=job["attempts_count"],
-                    worker=worker,
-                    line=line,
-                    started_at=now,
-                    lease_until=lease_until,
-                    finished_at=None,
-                    outcome=None,
-                    zone=job["zone"],
-                    zone_source=job["zone_source"],
-                ),
-                job=_job(job),
+        claims = []
+        for row, attempt_id, line in claimed:
+            job = _claimed_job(row, loads)
+            attempt = AttemptRecord(
+                attempt_id,
+                job.id,
+                campaign_id,
+                job.phone,
+                job.redial_number,
+                job.attempts_count,
+                worker,
+                line,
+                now,
+                lease_until,
+                None,
+                None,
+                job.zone,
+                job.zone_source,
             )
-            for job, attempt_id, line in claimed
-        ]
+            claims.append(Claim(attempt, job))
+        return done, claims
 
     @staticmethod
     def _claim_in(
         tx: Transaction, campaign_id: int, worker: str, now_ms: int, limit: int, lease_ms: int
-    ) -> list[tuple[dict[str, Any], int, int]]:
-        """The claim (see the module docstring): (job row, attempt id, line) per claimed job."""
-        run = tx.rows
-        found = run(_LOCK_CAMPAIGN, {"b_campaign": campaign_id})
-        if not found or found[0]["status"] not in DIALLING_CAMPAIGN_STATUSES:
+    ) -> list[tuple[Any, int, int]]:
+        """The claim (see the module docstring): (job tuple, attempt id, line) per claimed job,
+        the job as the driver returned it (:data:`_JOB_FIELDS`, for :func:`_claimed_job` after
+        the commit)."""
+        rows = tx.tuples
+        found = rows(_LOCK_CAMPAIGN, {"b_campaign": campaign_id})
+        if not found or found[0][0] not in DIALLING_CAMPAIGN_STATUSES:
             return []
-        campaign = found[0]
-        busy = {row["line"] for row in run(_BUSY_LINES, {"b_campaign": campaign_id})}
-        lines = int(campaign["settings"].get("maxSimultaneousCalls", 1))
+        [(status, settings)] = found
+        busy = {line for (line,) in rows(_BUSY_LINES, {"b_campaign": campaign_id})}
+        lines = int(tx.loads(settings).get("maxSimultaneousCalls", 1))
         free = _free_lines(lines, busy, limit)
         if not free:
             return []
-        claimed: list[tuple[dict[str, Any], int, int]] = []
+        claimed: list[tuple[Any, int, int]] = []
         # In chunks: a statement takes a bounded number of parameters (SQLite, psycopg).
         for start in range(0, len(free), CHUNK):
             lines_ = free[start : start + CHUNK]
             claim = {"b_campaign": campaign_id, "b_now": now_ms, "b_limit": len(lines_)}
-            jobs = sorted(run(_CLAIM, claim, decode=False), key=_due_key)
+            jobs = sorted(rows(_CLAIM, claim), key=_due_key)
             if not jobs:
                 break
             values: dict[str, Any] = {"c": campaign_id, "w": worker, "s": now_ms, "l": lease_ms}
             for names, job, line in zip(_ATTEMPT_ROW_PARAMS, jobs, lines_, strict=False):
-                values.update(
-                    zip(
-                        names,
-                        (
-                            job["id"],
-                            job["phone"],
-                            job["redial_number"],
-                            job["attempts_count"],
-                            line,
-                            job["zone"],
-                            job["zone_source"],
-                        ),
-                        strict=True,
-                    )
-                )
-            # RETURNING rows may come back in any order, hence the job ids.
-            inserted = run(_insert_attempts(len(jobs)), values)
-            ids = {row["call_job_id"]: row["id"] for row in inserted}
-            claimed += [
-                (job, ids[job["id"]], line) for job, line in zip(jobs, lines_, strict=False)
-            ]
+                values.update(zip(names, (*_ATTEMPT_FROM_JOB(job), line), strict=True))
+            # RETURNING rows (call_job_id, id) may come back in any order, hence the job ids.
+            ids = dict(rows(_insert_attempts(len(jobs)), values))
+            claimed += [(job, ids[job[_ID]], line) for job, line in zip(jobs, lines_, strict=False)]
             if len(jobs) < len(lines_):
                 break
-        if claimed and campaign["status"] != "inProgress":
-            run(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
+        if claimed and status != "inProgress":
+            rows(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
         return claimed
 
     def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
@@ -1274,7 +1338,7 @@ _INSERT_REDIAL_REQUEST = insert(redial_requests).values(
 
 #: The per-row parameter names of :func:`_insert_attempts`, row by row.
 _ATTEMPT_ROW_PARAMS = [
-    tuple(f"{name}{i}" for name in ("j", "p", "r", "n", "ln", "z", "zs")) for i in range(CHUNK)
+    tuple(f"{name}{i}" for name in ("j", "p", "r", "n", "z", "zs", "ln")) for i in range(CHUNK)
 ]
 
 
@@ -1452,5 +1516,5 @@ _CLAIM = (
     update(call_jobs)
     .where(call_jobs.c.id.in_(select(_DUE.c.id)), text(SCHEDULABLE_SQL))
     .values(status="inProcess", attempts_count=call_jobs.c.attempts_count + 1)
-    .returning(*call_jobs.c)
+    .returning(*(call_jobs.c[name] for name in _JOB_FIELDS))
 )
