@@ -105,9 +105,10 @@ class Driver:
         sound = False
         try:
             cursor = raw.cursor()
+            tx = Transaction(self, cursor)
             if self.sqlite:
                 cursor.execute("BEGIN" if read else "BEGIN IMMEDIATE")
-            result = work(Transaction(self, cursor))
+            result = work(tx)
             if self.sqlite:
                 cursor.execute("COMMIT")  # a cached statement; commit() prepares one anew
             else:
@@ -140,6 +141,12 @@ class Driver:
     def loads(self, value: Any) -> Any:
         """One JSON column value of a row read with ``decode=False``, as a Python value."""
         return _loads(value) if self.sqlite and isinstance(value, str) else value
+
+    def prepared(self, statement: ClauseElement, params: dict[str, Any]) -> tuple[str, Any]:
+        """The driver SQL and arguments of ``statement`` with ``params``, for
+        :meth:`Transaction.execute` (built before a transaction, they cost it nothing)."""
+        entry = self.compiled(statement)
+        return entry.sql, entry.args(params)
 
     def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
@@ -191,6 +198,12 @@ class Transaction:
         entry = self._driver.compiled(statement)
         cursor = self._cursor
         cursor.execute(entry.sql, entry.args(params))
+        return [] if cursor.description is None else cursor.fetchall()
+
+    def execute(self, sql: str, args: Any) -> list[Any]:
+        """Execute :meth:`Driver.prepared` SQL; its driver rows, as :meth:`tuples`."""
+        cursor = self._cursor
+        cursor.execute(sql, args)
         return [] if cursor.description is None else cursor.fetchall()
 
     def loads(self, value: Any) -> Any:

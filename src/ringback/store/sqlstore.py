@@ -398,14 +398,16 @@ class _Finishing:
             opt_ms(nxt.finished_at),
         )
 
-    def settle(self, current: dict[str, Any], loads: Callable[[Any], Any]) -> None:
-        """Set the parameters that depend on the attempt's ``current`` row (see
-        :func:`_settle`); rerunning it (a retried transaction) sets the same."""
+    def settle(self, current: Sequence[Any], loads: Callable[[Any], Any]) -> None:
+        """Set the parameters that depend on the attempt's ``current`` row (a driver tuple of
+        :data:`_CURRENT`, see :func:`_settle`); rerunning it (a retried transaction) sets the
+        same."""
         result = self.result
+        _, _, job_id, _, _, cancel_requested, report_data, _, campaign_status = current
         wanted = result.next.status
         status = wanted
-        if current["cancel_requested"] or current["campaign_status"] in STOPPED_CAMPAIGN_STATUSES:
-            status = _settle(wanted, current["cancel_requested"], current["campaign_status"])
+        if cancel_requested or campaign_status in STOPPED_CAMPAIGN_STATUSES:
+            status = _settle(wanted, cancel_requested, campaign_status)
         ended = self.attempt["b_ended"]
         going_on = status in SCHEDULABLE_STATUSES
         if going_on:
@@ -416,14 +418,14 @@ class _Finishing:
             finished_at = self.finished or ended
         self.attempt["b_job_status"] = status
         job = self.job
-        job["b_job"] = current["call_job_id"]
+        job["b_job"] = job_id
         job["b_status"] = status
         job["b_due"] = self.due if going_on else None
         job["b_closes"] = self.closes if going_on else None
         job["b_finished"] = finished_at
         if result.report_data:
             # New keys are merged into the job's report data; none given keeps it.
-            job["b_report"] = encode(loads(current["report_data"]) | result.report_data)
+            job["b_report"] = encode(loads(report_data) | result.report_data)
 
 
 class SqlStore:
@@ -723,7 +725,7 @@ class SqlStore:
         lease_ms = to_ms(now + lease)
 
         finishing = [_Finishing.of(result) for result in results]
-        reads = _finish_reads(finishing)
+        reads = _finish_reads(self._driver, finishing)
 
         def work(tx: Transaction) -> tuple[list[bool], list[tuple[Any, int, int]]]:
             done = self._finish_in(tx, finishing, reads) if finishing else []
@@ -817,43 +819,43 @@ class SqlStore:
         if not results:
             return []
         finishing = [_Finishing.of(result) for result in results]
-        reads = _finish_reads(finishing)
+        reads = _finish_reads(self._driver, finishing)
         return self._run_hot(lambda tx: self._finish_in(tx, finishing, reads))
 
     def _finish_in(
         self,
         tx: Transaction,
         finishing: Sequence[_Finishing],
-        reads: list[tuple[Any, dict[str, int]]],
+        reads: list[tuple[str, Any]],
     ) -> list[bool]:
         """Finish the attempts in the transaction ``tx``: one bool per result. ``reads``:
         :func:`_finish_reads` of them, built before the transaction like ``finishing``."""
         # Locks the attempts (PostgreSQL, in id order), so the reaper cannot take one
         # half-way.
-        current: dict[int, dict[str, Any]] = {}
-        for statement, params in reads:
-            for row in tx.rows(statement, params, decode=False):
-                current[row["id"]] = row
+        current: dict[int, Any] = {}
+        for sql, args in reads:
+            for row in tx.execute(sql, args):
+                current[row[0]] = row
         done: list[bool] = []
         # The UPDATE parameters of both tables, for bare results and for the others.
-        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
-            True: ([], []),
-            False: ([], []),
-        }
+        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
         extras: list[tuple[AttemptResult, dict[str, Any]]] = []
+        loads = tx.loads
         for f in finishing:
             # pop: an attempt named twice is finished once.
-            row = current.pop(f.result.attempt_id, {})
-            if not row or row["worker"] != f.result.worker:
+            row = current.pop(f.result.attempt_id, None)
+            if row is None or row[1] != f.result.worker:
                 done.append(False)
                 continue
             done.append(True)
-            f.settle(row, self._driver.loads)
+            f.settle(row, loads)
+            if f.bare not in rows:
+                rows[f.bare] = ([], [])
             attempt_rows, job_rows = rows[f.bare]
             attempt_rows.append(f.attempt)
             job_rows.append(f.job)
             if f.extra:
-                extras.append((f.result, row))
+                extras.append((f.result, dict(zip(_CURRENT, row, strict=True))))
         for bare, (attempt_rows, job_rows) in rows.items():
             tx.run_many(_FINISH_BARE_ATTEMPT if bare else _FINISH_ATTEMPT, attempt_rows)
             tx.run_many(_FINISH_BARE_JOB if bare else _FINISH_JOB, job_rows)
@@ -1372,9 +1374,25 @@ def _insert_attempts(count: int) -> Any:
     return insert(attempts).values(rows).returning(attempts.c.call_job_id, attempts.c.id)
 
 
+#: The columns :func:`_select_current` reads, in order (:meth:`_Finishing.settle` and
+#: :meth:`SqlStore._finish_in` read its driver tuples by position).
+_CURRENT = (
+    "id",
+    "worker",
+    "call_job_id",
+    "campaign_id",
+    "phone",
+    "cancel_requested",
+    "report_data",
+    "number_id",
+    "campaign_status",
+)
+
+
 @functools.cache
 def _select_current(count: int) -> Any:
-    """What finishing needs of ``count`` unfinished attempts ``a0 a1 …`` and their jobs."""
+    """What finishing needs (:data:`_CURRENT`) of ``count`` unfinished attempts ``a0 a1 …``
+    and their jobs."""
     ids: list[Any] = [bindparam(f"a{i}") for i in range(count)]
     return (
         select(
@@ -1386,7 +1404,7 @@ def _select_current(count: int) -> Any:
             call_jobs.c.cancel_requested,
             call_jobs.c.report_data,
             call_jobs.c.number_id,
-            campaigns.c.status.label("campaign_status"),
+            campaigns.c.status.label(_CURRENT[-1]),
         )
         .select_from(
             attempts.join(call_jobs, call_jobs.c.id == attempts.c.call_job_id).join(
@@ -1400,10 +1418,10 @@ def _select_current(count: int) -> Any:
     )
 
 
-def _finish_reads(finishing: Sequence[_Finishing]) -> list[tuple[Any, dict[str, int]]]:
-    """The statements reading the attempts to finish, with their parameters."""
+def _finish_reads(driver: Driver, finishing: Sequence[_Finishing]) -> list[tuple[str, Any]]:
+    """The statements reading the attempts to finish, as driver SQL and arguments."""
     ids = sorted({f.result.attempt_id for f in finishing})
-    return [_finish_current(chunk) for chunk in _chunks(ids)]
+    return [driver.prepared(*_finish_current(chunk)) for chunk in _chunks(ids)]
 
 
 def _finish_current(ids: Sequence[int]) -> tuple[Any, dict[str, int]]:
