@@ -384,8 +384,10 @@ class _Finishing:
                 "b_tag_payload": tag_payload,
             }
         nxt = result.next
-        extra = any(
-            x is not None for x in (result.redial, result.redial_ignored, result.client_data)
+        extra = (
+            result.redial is not None
+            or result.redial_ignored is not None
+            or result.client_data is not None
         )
         return cls(
             result,
@@ -439,6 +441,7 @@ class SqlStore:
         # and nothing to gain from keeping it checked out.
         self._driver = Driver(self.engine, keep=not in_memory)
         self._lock: AbstractContextManager[Any] = threading.RLock() if in_memory else nullcontext()
+        self._in_memory = in_memory
 
     # -- plumbing --------------------------------------------------------------------------
     def _run(self, work: Callable[[Connection], T], *, read: bool = False) -> T:
@@ -456,6 +459,9 @@ class SqlStore:
     def _run_hot(self, work: Callable[[Transaction], T], *, read: bool = False) -> T:
         """Run ``work`` in one transaction on the driver (:mod:`.driver`): the calls a dialer
         makes per attempt or per instant."""
+
+        if not self._in_memory:  # no lock to take: spare the per-call context manager
+            return _retrying(functools.partial(self._driver.run, work, read))
 
         def transaction() -> T:
             with self._lock:
@@ -1420,6 +1426,8 @@ def _select_current(count: int) -> Any:
 
 def _finish_reads(driver: Driver, finishing: Sequence[_Finishing]) -> list[tuple[str, Any]]:
     """The statements reading the attempts to finish, as driver SQL and arguments."""
+    if len(finishing) == 1:  # finish_attempt: nothing to sort or split
+        return [driver.prepared(*_finish_current([finishing[0].result.attempt_id]))]
     ids = sorted({f.result.attempt_id for f in finishing})
     return [driver.prepared(*_finish_current(chunk)) for chunk in _chunks(ids)]
 
