@@ -1426,8 +1426,8 @@ def _select_current(count: int) -> Any:
 
 def _finish_reads(driver: Driver, finishing: Sequence[_Finishing]) -> list[tuple[str, Any]]:
     """The statements reading the attempts to finish, as driver SQL and arguments."""
-    if len(finishing) == 1:  # finish_attempt: nothing to sort or split
-        return [driver.prepared(*_finish_current([finishing[0].result.attempt_id]))]
+    if len(finishing) == 1:  # finish_attempt: nothing to sort, split or pad
+        return [driver.prepared(_select_current(1), {"a0": finishing[0].result.attempt_id})]
     ids = sorted({f.result.attempt_id for f in finishing})
     return [driver.prepared(*_finish_current(chunk)) for chunk in _chunks(ids)]
 
