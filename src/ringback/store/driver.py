@@ -139,7 +139,8 @@ class Driver:
         return rows
 
     def loads(self, value: Any) -> Any:
-        """One JSON column value of a row read with ``decode=False``, as a Python value."""
+        """One JSON column value of a driver tuple (:meth:`Transaction.tuples`), as a Python
+        value."""
         return _loads(value) if self.sqlite and isinstance(value, str) else value
 
     def prepared(self, statement: ClauseElement, params: dict[str, Any]) -> tuple[str, Any]:
@@ -175,11 +176,9 @@ class Transaction:
         self._driver = driver
         self._cursor = cursor
 
-    def rows(
-        self, statement: ClauseElement, params: dict[str, Any], *, decode: bool = True
-    ) -> list[dict[str, Any]]:
-        """Execute and return the result rows as dicts; [] without a result. ``decode=False``
-        leaves JSON columns encoded on SQLite, for :meth:`Driver.decode` after the commit."""
+    def rows(self, statement: ClauseElement, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Execute and return the result rows as dicts, JSON columns decoded; [] without a
+        result. (:meth:`tuples` is the cheaper read.)"""
         entry = self._driver.compiled(statement)
         cursor = self._cursor
         cursor.execute(entry.sql, entry.args(params))
@@ -188,7 +187,7 @@ class Transaction:
             return []
         names = [d[0] for d in description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        return self._driver.decode(found) if decode else found
+        return self._driver.decode(found)
 
     def tuples(self, statement: ClauseElement, params: dict[str, Any]) -> list[Any]:
         """Execute and return the driver's own result rows (tuples, in the statement's column
