@@ -1440,32 +1440,23 @@ def _finish_current(ids: Sequence[int]) -> tuple[Any, dict[str, int]]:
     return _select_current(size), {f"a{i}": attempt_id for i, attempt_id in enumerate(padded)}
 
 
-_FINISH_ATTEMPT = (
-    update(attempts)
-    .where(attempts.c.id == bindparam("b_attempt"))
-    .values(
-        finished_at=bindparam("b_ended"),
-        outcome=bindparam("b_outcome"),
-        job_status=bindparam("b_job_status"),
-        call_result=bindparam("b_call_result"),
-        call_duration=bindparam("b_duration"),
-        report_data=bindparam("b_report", type_=JSON),
-        tag_name=bindparam("b_tag"),
-        tag_payload=bindparam("b_tag_payload", type_=JSON),
-        transcript=bindparam("b_transcript", type_=JSON),
-    )
-)
-# What every finish sets; the claim wrote the attempt's other columns empty.
+# What every finish sets; the claim wrote the attempt's other columns empty, and a bare result
+# (no report data, call result or tag) leaves them so: _FINISH_BARE_* are the short UPDATEs.
+_ATTEMPT_ENDED: dict[str, Any] = {
+    "finished_at": bindparam("b_ended"),
+    "outcome": bindparam("b_outcome"),
+    "job_status": bindparam("b_job_status"),
+    "call_duration": bindparam("b_duration"),
+    "transcript": bindparam("b_transcript", type_=JSON),
+}
 _FINISH_BARE_ATTEMPT = (
-    update(attempts)
-    .where(attempts.c.id == bindparam("b_attempt"))
-    .values(
-        finished_at=bindparam("b_ended"),
-        outcome=bindparam("b_outcome"),
-        job_status=bindparam("b_job_status"),
-        call_duration=bindparam("b_duration"),
-        transcript=bindparam("b_transcript", type_=JSON),
-    )
+    update(attempts).where(attempts.c.id == bindparam("b_attempt")).values(**_ATTEMPT_ENDED)
+)
+_FINISH_ATTEMPT = _FINISH_BARE_ATTEMPT.values(
+    call_result=bindparam("b_call_result"),
+    report_data=bindparam("b_report", type_=JSON),
+    tag_name=bindparam("b_tag"),
+    tag_payload=bindparam("b_tag_payload", type_=JSON),
 )
 _FINISH_BARE_JOB = (
     update(call_jobs)
@@ -1479,31 +1470,19 @@ _FINISH_BARE_JOB = (
         call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
     )
 )
-_FINISH_JOB = (
-    update(call_jobs)
-    .where(call_jobs.c.id == bindparam("b_job"))
-    .values(
-        status=bindparam("b_status"),
-        due_at=bindparam("b_due"),
-        closes_at=bindparam("b_closes"),
-        finished_at=bindparam("b_finished"),
-        last_attempt_end=bindparam("b_ended"),
-        call_duration=call_jobs.c.call_duration + bindparam("b_duration"),
-        # Report data, a call result or a tag given now replace the job's; none given keeps it.
-        report_data=_given(
-            "b_has_report", bindparam("b_report", type_=JSON), call_jobs.c.report_data
-        ),
-        call_result=_given("b_has_result", bindparam("b_call_result"), call_jobs.c.call_result),
-        call_result_payload=_given(
-            "b_has_result",
-            bindparam("b_call_result_payload", type_=JSON),
-            call_jobs.c.call_result_payload,
-        ),
-        tag_name=_given("b_has_tag", bindparam("b_tag"), call_jobs.c.tag_name),
-        tag_payload=_given(
-            "b_has_tag", bindparam("b_tag_payload", type_=JSON), call_jobs.c.tag_payload
-        ),
-    )
+# Report data, a call result or a tag given now replace the job's; none given keeps it.
+_FINISH_JOB = _FINISH_BARE_JOB.values(
+    report_data=_given("b_has_report", bindparam("b_report", type_=JSON), call_jobs.c.report_data),
+    call_result=_given("b_has_result", bindparam("b_call_result"), call_jobs.c.call_result),
+    call_result_payload=_given(
+        "b_has_result",
+        bindparam("b_call_result_payload", type_=JSON),
+        call_jobs.c.call_result_payload,
+    ),
+    tag_name=_given("b_has_tag", bindparam("b_tag"), call_jobs.c.tag_name),
+    tag_payload=_given(
+        "b_has_tag", bindparam("b_tag_payload", type_=JSON), call_jobs.c.tag_payload
+    ),
 )
 _REDIAL_SOURCE = select(call_jobs.c.payload, call_jobs.c.gmt_zone).where(
     call_jobs.c.id == bindparam("b_job")
