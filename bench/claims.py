@@ -52,6 +52,20 @@ PG_ADMIN = os.environ.get("RINGBACK_TEST_PG", "postgresql://postgres@127.0.0.1:5
 # -- the two kinds of worker -----------------------------------------------------------------
 
 
+def _timed(
+    claim_and_finish: Callable[[int], int], campaigns: tuple[int, int], start: Any, out: Any
+) -> None:
+    """Warm up on the first campaign, wait for the others, then drain the second, timed."""
+    warm_up, campaign_id = campaigns
+    claim_and_finish(warm_up)
+    start.wait()
+    began = time.perf_counter()
+    done = 0
+    while claimed := claim_and_finish(campaign_id):
+        done += claimed
+    out.put((began, time.perf_counter(), done))
+
+
 def store_worker(url: str, campaigns: tuple[int, int], worker: str, start: Any, out: Any) -> None:
     from ringback.store import open_store
     from ringback.store.base import AttemptResult, Schedule
@@ -65,14 +79,7 @@ def store_worker(url: str, campaigns: tuple[int, int], worker: str, start: Any, 
             store.finish_attempt(AttemptResult(claim.attempt.id, worker, NOW, "noAnswer", nxt))
         return len(claims)
 
-    warm_up, campaign_id = campaigns
-    claim_and_finish(warm_up)
-    start.wait()
-    began = time.perf_counter()
-    done = 0
-    while claimed := claim_and_finish(campaign_id):
-        done += claimed
-    out.put((began, time.perf_counter(), done))
+    _timed(claim_and_finish, campaigns, start, out)
     store.close()
 
 
@@ -85,14 +92,7 @@ def raw_worker(url: str, campaigns: tuple[int, int], worker: str, start: Any, ou
             raw.finish(job_id, attempt_id)
         return len(jobs)
 
-    warm_up, campaign_id = campaigns
-    claim_and_finish(warm_up)
-    start.wait()
-    began = time.perf_counter()
-    done = 0
-    while claimed := claim_and_finish(campaign_id):
-        done += claimed
-    out.put((began, time.perf_counter(), done))
+    _timed(claim_and_finish, campaigns, start, out)
     raw.close()
 
 
