@@ -45,3 +45,32 @@ def test_a_broken_kept_connection_fails_once_and_is_replaced(sqlite_url: str) ->
         assert store._driver._kept and store._driver._kept[0] is not kept
     finally:
         store.close()
+
+
+class _TakenMeanwhile(list[object]):
+    """A kept-connection list that another thread empties between the check and the pop."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return 1
+
+    def pop(self, index: int = -1) -> object:
+        raise IndexError("pop from empty list")
+
+
+def test_a_kept_connection_taken_by_another_thread_meanwhile_is_not_an_error(
+    sqlite_url: str,
+) -> None:
+    # The Store is thread-safe (`ringback serve`: the API threads and the dialer at once): a
+    # thread that finds the kept connection gone when it pops it checks one out of the pool.
+    store = SqlStore(sqlite_url)
+    store.migrate()
+    try:
+        cid = _campaign(store)
+        store._driver._kept = _TakenMeanwhile()
+        assert store.next_due_at(cid) == T0
+    finally:
+        store._driver._kept = []
+        store.close()

@@ -101,7 +101,10 @@ class Driver:
         beside the writer), psycopg's implicit one on PostgreSQL; committed when ``work``
         returns, rolled back when it raises."""
         kept = self._kept
-        raw = kept.pop() if kept else self.engine.raw_connection()
+        try:
+            raw = kept.pop()
+        except IndexError:  # none kept, or another thread took it since (no check-then-pop)
+            raw = self.engine.raw_connection()
         sound = False
         try:
             cursor = raw.cursor()
