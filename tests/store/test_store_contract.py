@@ -642,3 +642,17 @@ def test_api_keys_are_kept_by_hash(store: Store) -> None:
     store.add_api_key("h1", T0)
     store.add_api_key("h1", T0)  # twice is fine
     assert store.any_api_key() and store.has_api_key("h1") and not store.has_api_key("h2")
+
+
+def test_finish_attempts_a_result_refused_leaves_the_attempt_to_the_next(store: Store) -> None:
+    # "finish_attempt for each result, in order": a result of another worker changes nothing,
+    # so the attempt's own worker, named after it, still finishes it.
+    cid = campaign(store, lines=1)
+    [job_id] = store.add_numbers(cid, [number("79160000001")], T0)
+    [c] = claim(store, cid)
+    ended = T0 + MINUTE
+    mine = AttemptResult(
+        c.attempt.id, "w1", ended, "busy", Schedule(job_id, "busy", finished_at=ended)
+    )
+    assert store.finish_attempts([replace(mine, worker="w2"), mine]) == [False, True]
+    assert store.get_jobs(cid, ids=[job_id])[0].status == "busy"

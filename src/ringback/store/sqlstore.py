@@ -848,11 +848,11 @@ class SqlStore:
         extras: list[tuple[AttemptResult, dict[str, Any]]] = []
         loads = tx.loads
         for f in finishing:
-            # pop: an attempt named twice is finished once.
-            row = current.pop(f.result.attempt_id, None)
+            row = current.get(f.result.attempt_id)
             if row is None or row[1] != f.result.worker:
-                done.append(False)
+                done.append(False)  # another worker's result leaves it to a later one
                 continue
+            del current[f.result.attempt_id]  # an attempt named twice is finished once
             done.append(True)
             f.settle(row, loads)
             if f.bare not in rows:
