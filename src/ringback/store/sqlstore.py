@@ -32,7 +32,7 @@ import functools
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -172,9 +172,10 @@ def _campaign(row: Row[Any]) -> CampaignRecord:
     )
 
 
-def _job(row: Row[Any] | Mapping[str, Any]) -> CallJobRecord:
-    """A job from a SQLAlchemy row or from a driver row (a dict, see :mod:`.driver`)."""
-    m: Mapping[str, Any] = row._mapping if isinstance(row, Row) else row
+def _job(row: Row[Any]) -> CallJobRecord:
+    """A job from a SQLAlchemy row (the claim builds its own from driver tuples:
+    :func:`_claimed_job`)."""
+    m = row._mapping
     return CallJobRecord(
         id=m["id"],
         campaign_id=m["campaign_id"],
