@@ -37,12 +37,12 @@ def test_a_broken_kept_connection_fails_once_and_is_replaced(sqlite_url: str) ->
     try:
         cid = _campaign(store)
         assert store.next_due_at(cid) == T0  # leaves its connection kept
-        [kept] = store._driver._kept
+        [(kept, _)] = store._driver._kept
         kept.driver_connection.close()  # the server went away, say
         with pytest.raises(Exception, match="closed"):
             store.next_due_at(cid)
         assert store.next_due_at(cid) == T0
-        assert store._driver._kept and store._driver._kept[0] is not kept
+        assert store._driver._kept and store._driver._kept[0][0] is not kept
     finally:
         store.close()
 

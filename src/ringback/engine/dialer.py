@@ -417,7 +417,12 @@ class Dialer:
             return self._next_turn(call, t)
         if call.step == "hangup":
             if call.bot_call is not None:
-                self._bot_says(call, lambda bot: (bot.hangup(t), [])[1])
+
+                def hang_up(bot: BotCall) -> list[Reply]:
+                    bot.hangup(t)
+                    return []  # the callee is gone: nothing the bot says is heard
+
+                self._bot_says(call, hang_up)
             self._finish(call, t)
             return False
         self._finish(call, t)  # "end": the bot hung up earlier, the talk time ran out

@@ -19,10 +19,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, Engine
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ringback.store.schema import metadata
 
@@ -36,22 +37,29 @@ JSON_COLUMNS = frozenset(
 )
 
 
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
 
 
-def _loads(text: str) -> Any:
+def _loads(value: Any) -> Any:
+    """A JSON column value as SQLite returns it (text, or None for SQL NULL), decoded."""
+    if value.__class__ is not str:
+        return value
     # Most JSON values of a row are empty (report data, payloads, tags): skip the parser.
-    if text == "{}":
+    if value == "{}":
         return {}
-    if text == "null":
+    if value == "null":
         return None
     # The store writes compact JSON: the C scanner alone reads it, without json.loads' Python
     # layers (whitespace handling); anything else takes the long way.
     try:
-        value, end = _scan(text, 0)
+        decoded, end = _scan(value, 0)
     except StopIteration:
-        return json.loads(text)  # raises the parser's own error
-    return value if end == len(text) else json.loads(text)
+        return json.loads(value)  # raises the parser's own error
+    return decoded if end == len(value) else json.loads(value)
+
+
+def _same(value: Any) -> Any:
+    return value  # psycopg decodes json columns itself
 
 
 def _positional(order: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -93,7 +101,11 @@ class Driver:
         self.sqlite = engine.dialect.name == "sqlite"
         self._compiled: dict[int, _Compiled] = {}
         self._keep = keep
-        self._kept: list[Any] = []  # list.pop and append are atomic: no lock needed
+        # (connection, its driver cursor); list.pop and append are atomic: no lock needed.
+        self._kept: list[tuple[Any, Any]] = []
+        #: One JSON column value of a driver tuple (:meth:`Transaction.tuples`), as a Python
+        #: value.
+        self.loads: Callable[[Any], Any] = _loads if self.sqlite else _same
 
     def run(self, work: Callable[[Transaction], T], read: bool = False) -> T:
         """``work`` in one transaction: ``BEGIN IMMEDIATE`` on SQLite (the driver is in
@@ -102,12 +114,12 @@ class Driver:
         returns, rolled back when it raises."""
         kept = self._kept
         try:
-            raw = kept.pop()
+            raw, cursor = kept.pop()
         except IndexError:  # none kept, or another thread took it since (no check-then-pop)
             raw = self.engine.raw_connection()
+            cursor = raw.cursor()
         sound = False
         try:
-            cursor = raw.cursor()
             tx = Transaction(self, cursor)
             if self.sqlite:
                 cursor.execute("BEGIN" if read else "BEGIN IMMEDIATE")
@@ -122,14 +134,14 @@ class Driver:
             if not sound:
                 sound = _rolled_back(raw)
             if sound and self._keep and not kept:
-                kept.append(raw)
+                kept.append((raw, cursor))
             else:
                 raw.close()
 
     def close(self) -> None:
         """Give the kept connection back to the pool (before the engine is disposed)."""
         while self._kept:
-            self._kept.pop().close()
+            self._kept.pop()[0].close()
 
     def decode(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """JSON columns of driver rows as Python values (SQLite returns them as text)."""
@@ -137,14 +149,8 @@ class Driver:
             names = [name for name in rows[0] if name in JSON_COLUMNS]
             for row in rows:
                 for name in names:
-                    if row[name] is not None:
-                        row[name] = _loads(row[name])
+                    row[name] = _loads(row[name])
         return rows
-
-    def loads(self, value: Any) -> Any:
-        """One JSON column value of a driver tuple (:meth:`Transaction.tuples`), as a Python
-        value."""
-        return _loads(value) if self.sqlite and isinstance(value, str) else value
 
     def prepared(self, statement: ClauseElement, params: dict[str, Any]) -> tuple[str, Any]:
         """The driver SQL and arguments of ``statement`` with ``params``, for
@@ -155,7 +161,7 @@ class Driver:
     def compiled(self, statement: ClauseElement) -> _Compiled:
         entry = self._compiled.get(id(statement))
         if entry is None or entry.statement is not statement:
-            compiled = statement.compile(dialect=self.engine.dialect)
+            compiled = cast(SQLCompiler, statement.compile(dialect=self.engine.dialect))
             order = compiled.positiontup
             positional = None if order is None else _positional(order)
             entry = _Compiled(statement, str(compiled), dict(compiled.params), positional)
@@ -178,6 +184,7 @@ class Transaction:
     def __init__(self, driver: Driver, cursor: Any) -> None:
         self._driver = driver
         self._cursor = cursor
+        self.loads = driver.loads  # :attr:`Driver.loads`
 
     def rows(self, statement: ClauseElement, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Execute and return the result rows as dicts, JSON columns decoded; [] without a
@@ -194,7 +201,7 @@ class Transaction:
 
     def tuples(self, statement: ClauseElement, params: dict[str, Any]) -> list[Any]:
         """Execute and return the driver's own result rows (tuples, in the statement's column
-        order, JSON columns still encoded on SQLite: :meth:`Driver.loads`); [] without a
+        order, JSON columns still encoded on SQLite: :attr:`Driver.loads`); [] without a
         result. The cheapest read: on SQLite, the rows are turned into records after the
         commit, where the time does not hold the write lock."""
         entry = self._driver.compiled(statement)
@@ -207,10 +214,6 @@ class Transaction:
         cursor = self._cursor
         cursor.execute(sql, args)
         return [] if cursor.description is None else cursor.fetchall()
-
-    def loads(self, value: Any) -> Any:
-        """:meth:`Driver.loads`."""
-        return self._driver.loads(value)
 
     def run(self, statement: ClauseElement, params: dict[str, Any]) -> None:
         self.rows(statement, params)

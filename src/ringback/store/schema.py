@@ -18,6 +18,8 @@ The indexes are shaped after the hot queries, so that a campaign with a million 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -50,7 +52,7 @@ SCHEDULABLE_SQL = "status IN ('planned', 'onRetry')"
 IN_FLIGHT_SQL = "finished_at IS NULL"
 
 
-def _partial(predicate: str) -> dict[str, object]:
+def _partial(predicate: str) -> dict[str, Any]:
     return {"sqlite_where": text(predicate), "postgresql_where": text(predicate)}
 
 

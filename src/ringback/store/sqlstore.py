@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -90,6 +90,7 @@ from ringback.store.schema import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -158,6 +159,10 @@ def _due_key(job: Sequence[Any]) -> tuple[int, bool, int, int, int]:
     return (job[_PRIORITY], not job[_CUSTOM], job[_CLOSES], job[_DUE_AT], job[_ID])
 
 
+def _attempts_of(query: Any, conn: Connection) -> list[AttemptRecord]:
+    return [_attempt(row) for row in conn.execute(query)]
+
+
 def _campaign(row: Row[Any]) -> CampaignRecord:
     return CampaignRecord(
         id=row.id,
@@ -208,7 +213,7 @@ def _job(row: Row[Any]) -> CallJobRecord:
 
 def _claimed_job(row: Sequence[Any], loads: Callable[[Any], Any]) -> CallJobRecord:
     """A job from a claim's driver tuple (:data:`_JOB_FIELDS`), JSON columns decoded by
-    ``loads`` (:meth:`Driver.loads`)."""
+    ``loads`` (:attr:`Driver.loads`)."""
     (
         id_,
         campaign_id,
@@ -237,6 +242,7 @@ def _claimed_job(row: Sequence[Any], loads: Callable[[Any], Any]) -> CallJobReco
         payload,
         cancel_requested,
     ) = row
+    at = _at  # the nullable instants inline from_ms: a call per field shows in the claim's cost
     return CallJobRecord(
         id_,
         campaign_id,
@@ -246,13 +252,13 @@ def _claimed_job(row: Sequence[Any], loads: Callable[[Any], Any]) -> CallJobReco
         loads(policy),
         status,
         attempts_count,
-        from_ms(due_at),
-        from_ms(closes_at),
+        None if due_at is None else at(due_at),
+        None if closes_at is None else at(closes_at),
         priority,
         bool(custom),
-        _at(created_at),
-        from_ms(finished_at),
-        from_ms(last_attempt_end),
+        at(created_at),
+        None if finished_at is None else at(finished_at),
+        None if last_attempt_end is None else at(last_attempt_end),
         call_duration,
         call_result,
         loads(call_result_payload),
@@ -309,12 +315,12 @@ def _settle(status: str, cancel_requested: bool, campaign_status: str) -> str:
     return status
 
 
-def _retrying(transaction: Callable[[], T]) -> T:
-    """``transaction()`` (one whole transaction), rerun when PostgreSQL broke a deadlock
+def _retrying(transaction: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``transaction(*args)`` (one whole transaction), rerun when PostgreSQL broke a deadlock
     (each transaction is short and idempotent until it commits)."""
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            return transaction()
+            return transaction(*args, **kwargs)
         except Exception as error:
             if attempt + 1 == DEADLOCK_RETRIES or not dialects.is_deadlock(error):
                 raise
@@ -352,14 +358,14 @@ class _Finishing:
     @classmethod
     def of(cls, result: AttemptResult) -> _Finishing:
         ended = to_ms(result.finished_at)
-        attempt = {
+        attempt: dict[str, Any] = {
             "b_attempt": result.attempt_id,
             "b_ended": ended,
             "b_outcome": result.outcome,
             "b_duration": result.call_duration,
             "b_transcript": encode(result.transcript),
         }
-        job = {"b_ended": ended, "b_duration": result.call_duration}
+        job: dict[str, Any] = {"b_ended": ended, "b_duration": result.call_duration}
         bare = (
             not result.report_data
             and result.call_result is None
@@ -462,7 +468,7 @@ class SqlStore:
         makes per attempt or per instant."""
 
         if not self._in_memory:  # no lock to take: spare the per-call context manager
-            return _retrying(functools.partial(self._driver.run, work, read))
+            return _retrying(self._driver.run, work, read)
 
         def transaction() -> T:
             with self._lock:
@@ -650,10 +656,10 @@ class SqlStore:
                         False,
                     )
                 )
-            for chunk in _chunks(number_rows):
-                dialects.bulk_insert(conn, numbers, _NUMBER_COLUMNS, chunk)
-            for chunk in _chunks(job_rows):
-                dialects.bulk_insert(conn, call_jobs, _NEW_JOB_COLUMNS, chunk)
+            for number_chunk in _chunks(number_rows):
+                dialects.bulk_insert(conn, numbers, _NUMBER_COLUMNS, number_chunk)
+            for job_chunk in _chunks(job_rows):
+                dialects.bulk_insert(conn, call_jobs, _NEW_JOB_COLUMNS, job_chunk)
             return job_ids
 
         return self._run(work)
@@ -732,7 +738,7 @@ class SqlStore:
         lease_ms = to_ms(now + lease)
 
         finishing = [_Finishing.of(result) for result in results]
-        reads = _finish_reads(self._driver, finishing)
+        reads = _finish_reads(self._driver, finishing) if finishing else []
 
         def work(tx: Transaction) -> tuple[list[bool], list[tuple[Any, int, int]]]:
             done = self._finish_in(tx, finishing, reads) if finishing else []
@@ -845,27 +851,28 @@ class SqlStore:
                 current[row[0]] = row
         done: list[bool] = []
         # The UPDATE parameters of both tables, for bare results and for the others.
-        rows: dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        bare: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+        full: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
         extras: list[tuple[AttemptResult, dict[str, Any]]] = []
         loads = tx.loads
         for f in finishing:
-            row = current.get(f.result.attempt_id)
-            if row is None or row[1] != f.result.worker:
+            result = f.result
+            row = current.get(result.attempt_id)
+            if row is None or row[1] != result.worker:
                 done.append(False)  # another worker's result leaves it to a later one
                 continue
-            del current[f.result.attempt_id]  # an attempt named twice is finished once
+            del current[result.attempt_id]  # an attempt named twice is finished once
             done.append(True)
             f.settle(row, loads)
-            if f.bare not in rows:
-                rows[f.bare] = ([], [])
-            attempt_rows, job_rows = rows[f.bare]
+            attempt_rows, job_rows = bare if f.bare else full
             attempt_rows.append(f.attempt)
             job_rows.append(f.job)
             if f.extra:
-                extras.append((f.result, dict(zip(_CURRENT, row, strict=True))))
-        for bare, (attempt_rows, job_rows) in rows.items():
-            tx.run_many(_FINISH_BARE_ATTEMPT if bare else _FINISH_ATTEMPT, attempt_rows)
-            tx.run_many(_FINISH_BARE_JOB if bare else _FINISH_JOB, job_rows)
+                extras.append((result, dict(zip(_CURRENT, row, strict=True))))
+        tx.run_many(_FINISH_BARE_ATTEMPT, bare[0])
+        tx.run_many(_FINISH_BARE_JOB, bare[1])
+        tx.run_many(_FINISH_ATTEMPT, full[0])
+        tx.run_many(_FINISH_JOB, full[1])
         for result, row in extras:
             self._record_redial(tx, result, row)
             if result.client_data is not None:
@@ -1041,10 +1048,10 @@ class SqlStore:
             )
         wanted_phones = list(dict.fromkeys(phones))
         seen: set[str] = set()
-        for chunk in _chunks(wanted_phones):
+        for phone_chunk in _chunks(wanted_phones):
             for job_id, phone in conn.execute(
                 select(call_jobs.c.id, call_jobs.c.phone).where(
-                    call_jobs.c.campaign_id == campaign_id, call_jobs.c.phone.in_(chunk)
+                    call_jobs.c.campaign_id == campaign_id, call_jobs.c.phone.in_(phone_chunk)
                 )
             ):
                 found.add(job_id)
@@ -1135,9 +1142,7 @@ class SqlStore:
                 .order_by(attempts.c.id)
                 .limit(CHUNK)
             )
-            chunk = self._run(
-                lambda conn, q=query: [_attempt(r) for r in conn.execute(q)], read=True
-            )
+            chunk = self._run(functools.partial(_attempts_of, query), read=True)
             yield from chunk
             if len(chunk) < CHUNK:
                 return
