@@ -37,7 +37,8 @@ JSON_COLUMNS = frozenset(
 )
 
 
-_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
+# The C scanner json.loads ends in; JSONDecoder.__init__ sets it, typeshed does not know it.
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _loads(value: Any) -> Any:
