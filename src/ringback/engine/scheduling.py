@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from weakref import WeakValueDictionary
 
 from ringback.campaign import policy_fields
 from ringback.domain import series, zones
@@ -23,7 +24,7 @@ from ringback.store.base import CallJobRecord, Schedule
 campaign_fields = policy_fields
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class JobView:
     """What scheduling a job needs: its merged policy, the zone shown and the zones checked."""
 
@@ -52,12 +53,15 @@ class JobViews:
 
     Jobs with the same policy fields and zones share one view, so one policy object: the
     domain caches a policy's weekly windows by identity, and most numbers of a campaign bring
-    no fields of their own."""
+    no fields of their own. A shared view lives as long as a job uses it (:meth:`forget`): a
+    worker runs for weeks, and every redial and every intersection-zone number has a view of
+    its own."""
 
     def __init__(self, campaign: PolicyFields) -> None:
         self.campaign = campaign
         self._views: dict[int, JobView] = {}
-        self._shared: dict[tuple[bool, str, str, str, str | None, str], JobView] = {}
+        self._shared: WeakValueDictionary[tuple[bool, str, str, str, str | None, str], JobView]
+        self._shared = WeakValueDictionary()
 
     def of(self, job: CallJobRecord) -> JobView:
         view = self._views.get(job.id)
