@@ -19,7 +19,6 @@ from ringback.store.base import (
     Page,
     Schedule,
     Store,
-    StoredResponse,
     TimeFilter,
 )
 from ringback.store.schema import redial_requests
@@ -622,19 +621,7 @@ def test_reports_by_id_phone_date_and_page(store: Store, monkeypatch: pytest.Mon
     assert (counts.total_numbers, counts.processed_numbers, counts.in_process) == (6, 3, 1)
 
 
-# -- idempotence and API keys --------------------------------------------------------------
-
-
-def test_idempotence_keys_last_a_day(store: Store) -> None:
-    response = StoredResponse(200, ["1", "2"], "hash-a")
-    assert store.get_idempotent("addPhones:tok", "k1", T0) is None
-    store.put_idempotent("addPhones:tok", "k1", response, T0)
-    assert store.get_idempotent("addPhones:tok", "k1", T0 + 23 * HOUR) == response
-    assert store.get_idempotent("other", "k1", T0) is None
-    assert store.get_idempotent("addPhones:tok", "k1", T0 + 24 * HOUR) is None
-    again = StoredResponse(400, {"type": "phone.bad.format"}, "hash-b")
-    store.put_idempotent("addPhones:tok", "k1", again, T0 + 25 * HOUR)
-    assert store.get_idempotent("addPhones:tok", "k1", T0 + 25 * HOUR) == again
+# -- API keys ------------------------------------------------------------------------------
 
 
 def test_api_keys_are_kept_by_hash(store: Store) -> None:

@@ -25,7 +25,7 @@ def test_migrations_build_the_schema_module_exactly(store_url: str) -> None:
         assert migrations.current(store.engine) is None
         store.migrate()
         store.migrate()  # idempotent
-        assert migrations.current(store.engine) == "0001"
+        assert migrations.current(store.engine) == "0002"
         with store.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
             indexes = {i["name"] for i in inspect(conn).get_indexes("call_jobs")}
@@ -64,9 +64,9 @@ def test_the_migrate_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     first = _ringback("migrate", "--db", db)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("\n") == 1 and "upgraded empty -> 0001" in first.stdout
+    assert first.stdout.count("\n") == 1 and "upgraded empty -> 0002" in first.stdout
     again = _ringback("migrate", "--db", db)
-    assert again.returncode == 0 and "up to date (revision 0001)" in again.stdout
+    assert again.returncode == 0 and "up to date (revision 0002)" in again.stdout
 
     for bad in ("mysql://x@y/z", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"):
         failed = _ringback("migrate", "--db", bad)

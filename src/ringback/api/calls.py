@@ -2,15 +2,19 @@
 
 The campaign's secret token in the path is the only credential, as in JAICP. Every POST takes an
 optional ``Idempotence-Key`` header: the same key within 24 h returns the first response and
-changes nothing.
+changes nothing, also when the repeat arrives while the first request still runs
+(:func:`idempotent`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Form, Header, Path, Query, Request
@@ -22,8 +26,16 @@ from ringback.api.errors import TOKEN_RESPONSES, ApiError
 from ringback.api.records import attempt_json, job_json, ms
 from ringback.domain.errors import ValidationError
 from ringback.domain.policy import parse_instant
-from ringback.store.base import CampaignRecord, Page, Store, StoredResponse, TimeFilter
+from ringback.store.base import (
+    CampaignRecord,
+    Page,
+    Reservation,
+    Store,
+    StoredResponse,
+    TimeFilter,
+)
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["Calls API"], responses=TOKEN_RESPONSES)
 BASE = "/api/calls/campaign/{token}"
 IdempotenceKey = Annotated[str | None, Header(alias="Idempotence-Key")]
@@ -62,33 +74,91 @@ def _open_campaign(request: Request, token: str) -> CampaignRecord:
     return campaign
 
 
-def idempotent(
-    request: Request, scope: str, key: str | None, body: Any, run: Callable[[], Any]
-) -> Response:
-    """Run ``run`` once per ``Idempotence-Key``: a repeat within 24 h gets the first answer.
+#: How long a key stays reserved for a request that is still running: a process that dies
+#: mid-request leaves its key free again after this. A request running longer than this loses
+#: its key to a repeat, which then runs too.
+IDEMPOTENCE_LEASE = timedelta(seconds=60)
 
-    Only successful answers are stored: a rejected request changed nothing, so repeating it
-    must be allowed to succeed once the input is fixed. A key sent again with a different body
-    is a client bug (two requests under one key): answering the first response would drop the
-    second request's numbers silently, so it is refused with 409 ``idempotence.key.reused``.
-    """
-    if key is None:
-        return JSONResponse(run())
+
+@dataclass(frozen=True, slots=True)
+class IdempotenceWait:
+    """How a request waits for another one running under its ``Idempotence-Key``: it asks the
+    store again every ``interval`` seconds, for up to ``bound`` seconds of ``monotonic`` time.
+    ``app.state.idempotence_wait`` replaces the default (tests give it a virtual clock)."""
+
+    bound: float = 10.0
+    interval: float = 0.1
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+
+
+def _reserve(request: Request, scope: str, key: str, digest: str) -> Reservation | StoredResponse:
+    """Reserve ``key`` for this request, or the response stored for it, waiting while another
+    request with the same body holds it; 409 for another body, or when the wait is over."""
     store = store_of(request)
-    now = now_of(request)
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-    stored = store.get_idempotent(scope, key, now)
-    if stored is not None:
-        if stored.request_hash != digest:
+    wait: IdempotenceWait = getattr(request.app.state, "idempotence_wait", IdempotenceWait())
+    deadline = wait.monotonic() + wait.bound
+    while True:
+        state = store.reserve_idempotent(scope, key, digest, now_of(request), IDEMPOTENCE_LEASE)
+        if isinstance(state, Reservation):
+            return state
+        if state.request_hash != digest:
             raise ApiError(
                 409,
                 "idempotence.key.reused",
                 "this Idempotence-Key was used within 24 h for a request with another body",
                 key=key,
             )
-        return JSONResponse(stored.body, status_code=stored.status_code)
-    result = run()
-    store.put_idempotent(scope, key, StoredResponse(200, result, digest), now)
+        if isinstance(state, StoredResponse):
+            return state
+        left = deadline - wait.monotonic()
+        if left <= 0:
+            raise ApiError(
+                409,
+                "idempotence.key.inProgress",
+                "a request with this Idempotence-Key is still running: retry later",
+                key=key,
+            )
+        wait.sleep(min(wait.interval, left))
+
+
+def idempotent(
+    request: Request, scope: str, key: str | None, body: Any, run: Callable[[], Any]
+) -> Response:
+    """Run ``run`` once per ``Idempotence-Key``: a repeat within 24 h gets the first answer.
+
+    The key is reserved in the store before ``run`` starts, so a repeat arriving while the
+    first request still runs (a client's retry after a timeout) waits for its answer instead
+    of running again; the store decides between concurrent requests, across processes too.
+
+    Only successful answers are stored: a rejected request changed nothing, so repeating it
+    must be allowed to succeed once the input is fixed. ``run`` fails by raising (the typed
+    4xx errors as well as any 5xx), and a failure releases the key. A key sent again with a
+    different body is a client bug (two requests under one key): answering the first response
+    would drop the second request's numbers silently, so it is refused with 409
+    ``idempotence.key.reused``.
+    """
+    if key is None:
+        return JSONResponse(run())
+    store = store_of(request)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    state = _reserve(request, scope, key, digest)
+    if isinstance(state, StoredResponse):
+        return JSONResponse(state.body, status_code=state.status_code)
+    try:
+        result = run()
+    except BaseException:
+        store.release_idempotent(scope, key, state.token)
+        raise
+    stored = StoredResponse(200, result, digest)
+    if not store.complete_idempotent(scope, key, state.token, stored, now_of(request)):
+        log.warning(
+            "%s: the request under Idempotence-Key %r outlived its %.0f s lease and a repeat "
+            "took the key: the repeat runs too",
+            scope,
+            key,
+            IDEMPOTENCE_LEASE.total_seconds(),
+        )
     return JSONResponse(result)
 
 

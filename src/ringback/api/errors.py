@@ -16,7 +16,7 @@ from ringback.domain.errors import ValidationError
 class ErrorBody(BaseModel):
     """A typed error: JAICP's ``type`` (``phone.bad.format``, ``invalid.token`` …) and a
     message saying what was wrong and what was expected; some types carry details (``phone``,
-    ``phonesDuplicates``, ``gmtZone``, ``state``)."""
+    ``phonesDuplicates``, ``gmtZone``, ``state``, ``key``)."""
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -40,7 +40,11 @@ TOKEN_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "`invalid.token`: no campaign has this token"},
     409: {
         "model": ErrorBody,
-        "description": "`idempotence.key.reused`: the `Idempotence-Key` came with another body",
+        "description": (
+            "`idempotence.key.reused`: the `Idempotence-Key` came with another body; "
+            "`idempotence.key.inProgress`: a request with this key and body is still running "
+            "and did not answer while this one waited: retry later. Both carry `key`"
+        ),
     },
 }
 ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -228,9 +228,32 @@ class TimeFilter:
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
+    """The answer a request under an ``Idempotence-Key`` gave (only successes are stored)."""
+
     status_code: int
     body: Any
+    request_hash: str  # a digest of the request's body, to tell a repeat from a reused key
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """The caller holds the key: it runs its request, then hands ``token`` to
+    :meth:`Store.complete_idempotent` (success) or :meth:`Store.release_idempotent` (failure)."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class InProgress:
+    """Another request holds the key: it is running, or its process died and the key is free
+    again at ``lease_until``."""
+
     request_hash: str
+    lease_until: datetime
+
+
+#: What :meth:`Store.reserve_idempotent` finds for a key.
+IdempotenceState = Reservation | InProgress | StoredResponse
 
 
 class Store(Protocol):
@@ -389,12 +412,38 @@ class Store(Protocol):
     def get_client(self, campaign_id: int, phone: str) -> dict[str, Any]:
         """``$client`` of the callee, ``{}`` when nothing was stored yet."""
 
-    def get_idempotent(self, scope: str, key: str, now: datetime) -> StoredResponse | None:
-        """The response first given for this key within 24 h, or None."""
+    def reserve_idempotent(
+        self, scope: str, key: str, request_hash: str, now: datetime, lease: timedelta
+    ) -> IdempotenceState:
+        """Reserve the key for a request about to run, or say who has it, in one transaction.
 
-    def put_idempotent(
-        self, scope: str, key: str, response: StoredResponse, now: datetime
-    ) -> None: ...
+        - The key is free (never used, its stored response is 24 h old or more, its
+          reservation's lease has passed, or it was released): it is reserved for the caller
+          until ``now + lease`` with ``request_hash``, and a :class:`Reservation` with a fresh
+          token is returned.
+        - A reservation whose lease has not passed holds it: :class:`InProgress`, with that
+          request's hash.
+        - A response was stored within 24 h: that :class:`StoredResponse`.
+
+        Of concurrent calls for one free key, in any threads or processes, exactly one gets a
+        :class:`Reservation` (the primary key on (scope, key) decides); the others get
+        :class:`InProgress` with the winner's hash for as long as it holds the key. The caller
+        compares the hashes (another body under the same key).
+        """
+
+    def complete_idempotent(
+        self, scope: str, key: str, token: str, response: StoredResponse, now: datetime
+    ) -> bool:
+        """Store ``response`` for the key reserved with ``token``, for 24 h from ``now``; True
+        when stored. Also stored when the reservation's lease passed and nobody reserved the
+        key since; False (nothing changes) when another request holds or completed the key
+        meanwhile. Expired entries of other keys are purged on the way, so the table does not
+        grow forever."""
+
+    def release_idempotent(self, scope: str, key: str, token: str) -> None:
+        """Free the key reserved with ``token`` (its request failed, so repeating it must be
+        allowed): the next :meth:`reserve_idempotent` reserves it. Nothing happens when the
+        reservation is no longer ``token``'s (its lease passed and another request took it)."""
 
     def add_api_key(self, key_hash: str, now: datetime) -> None: ...
 

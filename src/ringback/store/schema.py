@@ -185,15 +185,21 @@ redial_requests = Table(
     Index("ix_redial_requests_phone", "campaign_id", "phone"),
 )
 
+# A row is a reservation while its request runs (``owner`` and ``lease_until`` set,
+# ``status_code`` NULL), then the stored response (``status_code`` and ``body`` set, ``owner``
+# and ``lease_until`` NULL, ``created_at`` the instant it was stored). The primary key is what
+# makes a reservation exclusive (see Store.reserve_idempotent).
 idempotence_keys = Table(
     "idempotence_keys",
     metadata,
     Column("scope", String(128), primary_key=True),
     Column("key", String(256), primary_key=True),
-    Column("status_code", Integer, nullable=False),
+    Column("status_code", Integer),
     Column("body", JSON),
     Column("request_hash", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("owner", String(64)),
+    Column("lease_until", BigInteger),
 )
 
 api_keys = Table(

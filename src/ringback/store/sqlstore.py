@@ -45,6 +45,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    and_,
     bindparam,
     case,
     func,
@@ -55,6 +56,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql as postgresql_dml
+from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import Row
 
 from ringback.domain.errors import ValidationError
@@ -68,8 +71,11 @@ from ringback.store.base import (
     CampaignCounts,
     CampaignRecord,
     Claim,
+    IdempotenceState,
+    InProgress,
     NewNumber,
     Page,
+    Reservation,
     Schedule,
     StoredResponse,
     TimeFilter,
@@ -1185,41 +1191,70 @@ class SqlStore:
         data = self._run(lambda conn: conn.execute(query).scalar(), read=True)
         return dict(data) if data else {}
 
-    def get_idempotent(self, scope: str, key: str, now: datetime) -> StoredResponse | None:
-        query = select(idempotence_keys).where(
-            idempotence_keys.c.scope == scope,
-            idempotence_keys.c.key == key,
-            idempotence_keys.c.created_at > to_ms(now - IDEMPOTENCE_TTL),
+    def reserve_idempotent(
+        self, scope: str, key: str, request_hash: str, now: datetime, lease: timedelta
+    ) -> IdempotenceState:
+        token = secrets.token_hex(16)
+        mine = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash,
+            "created_at": to_ms(now),
+            "owner": token,
+            "lease_until": to_ms(now + lease),
+        }
+        c = idempotence_keys.c
+        current = select(c.status_code, c.body, c.request_hash, c.lease_until).where(
+            c.scope == scope, c.key == key
         )
-        row = self._run(lambda conn: conn.execute(query).first(), read=True)
-        if row is None:
-            return None
-        return StoredResponse(row.status_code, row.body, row.request_hash)
 
-    def put_idempotent(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None:
-        """Stores the response; an expired entry of the same key is replaced, and expired
-        entries of other keys are purged on the way (so the table does not grow forever)."""
-
-        def work(conn: Connection) -> None:
+        def work(conn: Connection) -> IdempotenceState:
             conn.execute(
-                idempotence_keys.delete().where(
-                    idempotence_keys.c.created_at <= to_ms(now - IDEMPOTENCE_TTL)
-                )
+                idempotence_keys.delete().where(c.scope == scope, c.key == key, _expired(now))
             )
-            dialects.upsert(
-                conn,
-                idempotence_keys,
-                {
-                    "scope": scope,
-                    "key": key,
-                    "status_code": response.status_code,
-                    "body": response.body,
-                    "request_hash": response.request_hash,
-                    "created_at": to_ms(now),
-                },
-            )
+            while not _insert_if_free(conn, mine):
+                row = conn.execute(current).first()
+                if row is not None:
+                    if row.status_code is None:
+                        return InProgress(row.request_hash, _at(row.lease_until))
+                    return StoredResponse(row.status_code, row.body, row.request_hash)
+                # PostgreSQL only (on SQLite this transaction holds the write lock): the holder
+                # released the key between the two statements, so it is free again.
+            return Reservation(token)
 
-        self._run(work)
+        return self._run(work)
+
+    def complete_idempotent(
+        self, scope: str, key: str, token: str, response: StoredResponse, now: datetime
+    ) -> bool:
+        stored = {
+            "status_code": response.status_code,
+            "body": response.body,
+            "request_hash": response.request_hash,
+            "created_at": to_ms(now),
+            "owner": None,
+            "lease_until": None,
+        }
+        row = {"scope": scope, "key": key, **stored}
+        c = idempotence_keys.c
+
+        def work(conn: Connection) -> bool:
+            held = conn.execute(
+                update(idempotence_keys)
+                .where(c.scope == scope, c.key == key, c.owner == token)
+                .values(stored)
+            )
+            conn.execute(idempotence_keys.delete().where(_expired(now)))
+            # The reservation is gone when its lease passed (purged, or taken by another
+            # request): the response is still stored if nobody holds the key now.
+            return held.rowcount == 1 or _insert_if_free(conn, row)
+
+        return self._run(work)
+
+    def release_idempotent(self, scope: str, key: str, token: str) -> None:
+        c = idempotence_keys.c
+        release = idempotence_keys.delete().where(c.scope == scope, c.key == key, c.owner == token)
+        self._run(lambda conn: conn.execute(release))
 
     def add_api_key(self, key_hash: str, now: datetime) -> None:
         values = {"key_hash": key_hash, "created_at": to_ms(now)}
@@ -1232,6 +1267,28 @@ class SqlStore:
     def any_api_key(self) -> bool:
         query = select(api_keys.c.key_hash).limit(1)
         return self._run(lambda conn: conn.execute(query).first() is not None, read=True)
+
+
+def _expired(now: datetime) -> Any:
+    """Idempotence entries that no longer hold their key: reservations whose lease has passed,
+    responses stored 24 h ago or more."""
+    c = idempotence_keys.c
+    return or_(
+        c.lease_until <= to_ms(now),
+        and_(c.lease_until.is_(None), c.created_at <= to_ms(now - IDEMPOTENCE_TTL)),
+    )
+
+
+def _insert_if_free(conn: Connection, values: dict[str, Any]) -> bool:
+    """Insert an idempotence entry unless its key has one: ``INSERT … ON CONFLICT DO NOTHING``,
+    True when the row went in. On PostgreSQL it waits for a concurrent transaction inserting
+    the same key, then conflicts (that one committed) or goes in (it rolled back).
+
+    ``RETURNING`` tells what happened: SQLAlchemy reports no ``rowcount`` for this statement
+    on psycopg (-1)."""
+    dml = sqlite_dml if conn.dialect.name == "sqlite" else postgresql_dml
+    statement = dml.insert(idempotence_keys).values(values).on_conflict_do_nothing()
+    return conn.execute(statement.returning(idempotence_keys.c.scope)).first() is not None
 
 
 def _when(condition: Any, value: Any) -> Any:
