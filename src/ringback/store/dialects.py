@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ringback.domain.errors import ValidationError
@@ -140,6 +142,18 @@ def is_deadlock(error: BaseException) -> bool:
     Takes SQLAlchemy's wrapped errors and the driver's own (the hot path, :mod:`.driver`)."""
     orig = error.orig if isinstance(error, DBAPIError) else error
     return getattr(orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def is_database_error(error: BaseException) -> bool:
+    """The database failed the call (server restarted or unreachable, SQLite locked past the
+    busy timeout…): SQLAlchemy's errors and the drivers' own, which the hot path
+    (:mod:`.driver`) raises unwrapped. The dialer waits out these; anything else is a bug."""
+    if isinstance(error, sqlite3.Error | SQLAlchemyError):
+        return True
+    # Importing psycopg costs some 160 ms, which a SQLite process need not pay: an error of
+    # psycopg's can only exist once psycopg is loaded.
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(error, psycopg.Error)
 
 
 @functools.cache
