@@ -26,6 +26,23 @@ Leases: in real time the worker extends the leases of its calls every ``lease / 
 time a claim's lease covers the call's whole known duration plus a margin, so nothing is reaped
 in a healthy run. A worker that dies stops extending; another worker's reaper records its calls
 as ``failed`` and the jobs are scheduled again.
+
+When the database is unavailable (PostgreSQL restarting, connection refused, SQLite locked past
+the busy timeout): the loop survives in real time (in virtual time only with
+``survive_store_errors``), logs ``store_unavailable`` once, and tries the store again after a
+backoff (1 s doubling to 30 s), each retry beginning with a re-read of the campaigns;
+``store_recovered`` says how long it lasted. Meanwhile nothing is claimed, but the calls in
+flight play on, waking the loop at their steps: a call that ends queues its result, which leaves
+the queue only once the store has recorded it (if the attempt was reaped meanwhile, that says
+False and the dialer logs it, as for any reaped attempt). A step that needs the store (a JAICP
+bot's ``$client`` and dial history when the call is answered, the redial budget when a call
+ends with ``$dialer.redial``) does its reads before it changes anything, so a step whose read
+fails, or that comes due during the backoff, is simply retried: the call is parked, its attempt
+still in flight, and the step is played again, at its own instant, by the first turn that tries
+the store. The callee's timeline does not move and no step happens twice: the call is never
+dropped nor dialled again. When the store answers, the leases of the calls in flight are
+extended before anything is reaped, so a long outage does not make the dialer reap its own
+calls. A stopping run returns only once every result is recorded.
 """
 
 from __future__ import annotations
@@ -60,6 +77,7 @@ from ringback.store.base import (
     Schedule,
     Store,
 )
+from ringback.store.dialects import is_database_error
 from ringback.telephony.base import DEFAULT_RING_TIMEOUT_SECONDS, CallPlan, Telephony
 
 log = logging.getLogger(__name__)
@@ -67,6 +85,9 @@ log = logging.getLogger(__name__)
 SECOND = timedelta(seconds=1)
 FINAL_CAMPAIGN_STATUSES = ("finished", "deleted")
 SCHEDULE_BATCH = 1000
+#: The wait before the store is tried again after a database error, doubled per failed turn.
+BACKOFF_FIRST = timedelta(seconds=1)
+BACKOFF_MAX = timedelta(seconds=30)
 
 
 def _ms(seconds: float) -> timedelta:
@@ -125,11 +146,27 @@ class _Call:
     conversation: ConversationOutcome | None = None
 
 
+class _StoreWait(Exception):
+    """A call step needs the store during an outage's backoff: the call waits (is parked)."""
+
+
+@dataclass(eq=False)
+class _Outage:
+    """The store has failed since ``started``; no turn has gone through since."""
+
+    started: datetime  # when the first database error was seen
+    retry_at: datetime  # the next turn that tries the store
+    delay: timedelta = BACKOFF_FIRST  # the wait before retry_at, doubled per failed turn
+    failed_turns: int = 1
+
+
 class Dialer:
     """Serves campaigns from a store over a telephony network on a clock.
 
     ``campaign_ids`` None: every active campaign of the store, re-read every ``refresh`` (a
-    worker); otherwise only those (a simulation).
+    worker); otherwise only those (a simulation). ``survive_store_errors`` (default: in real
+    time) rides out database errors (see the module's docstring); otherwise they leave
+    :meth:`run`, and the results not recorded yet stay queued for the next run.
     """
 
     def __init__(
@@ -145,6 +182,7 @@ class Dialer:
         refresh: timedelta = timedelta(seconds=1),
         bot_loader: Callable[[dict[str, Any]], Bot] = load_campaign_bot,
         on_attempt: Callable[[AttemptResult], None] | None = None,
+        survive_store_errors: bool | None = None,
     ) -> None:
         self.store = store
         self.telephony = telephony
@@ -156,11 +194,21 @@ class Dialer:
         self.refresh = refresh
         self.bot_loader = bot_loader
         self.on_attempt = on_attempt
+        self.survive_store_errors = (
+            not clock.virtual if survive_store_errors is None else survive_store_errors
+        )
         self.attempts_finished = 0
         self._campaigns: dict[int, _Campaign] = {}
         self._heap: list[tuple[datetime, int, _Call]] = []
         # Calls that ended and are not recorded yet (see _record_ended).
         self._ended: list[tuple[_Call, AttemptResult]] = []
+        # Calls whose due step waits for the store (see _play_calls); played by the next turn
+        # that tries the store.
+        self._parked: list[_Call] = []
+        # Virtual time: calls whose longer lease is not written yet (see _start_calls).
+        self._leases_due: list[_Call] = []
+        self._outage: _Outage | None = None
+        self._store_paused = False  # during an outage's backoff: steps must not try the store
         self._seq = itertools.count()
         self._next_refresh: datetime | None = None
         self._next_reap: datetime | None = None
@@ -175,7 +223,8 @@ class Dialer:
         on_tick: Callable[[datetime], None] | None = None,
     ) -> None:
         """Dial until there is nothing left to do (virtual time), ``until`` is reached or
-        ``stop()`` says so; calls in progress then finish before this returns.
+        ``stop()`` says so; calls in progress then finish, and their results are recorded,
+        before this returns.
 
         Each run starts by re-reading the campaigns: in virtual time nothing else refreshes
         them, so a pause, resume or stop made between two runs is seen by the next one."""
@@ -183,25 +232,24 @@ class Dialer:
         virtual = self.clock.virtual
         while True:
             now = self.clock.now()
-            self._play_calls(now)
             stopping = (until is not None and now >= until) or (stop is not None and stop())
-            if not stopping:
-                self._housekeeping(now)
-                self._dial(now)
-            self._record_ended()  # the calls that ended and that no claim took along
+            self._turn(now, stopping)
             if not stopping and self._heap and self._heap[0][0] <= now:
-                continue  # a call step at this very instant
+                continue  # a call step at this very instant, or one a failed turn left unplayed
             if on_tick is not None:
                 on_tick(now)
             wake = self._heap[0][0] if self._heap else None
-            if not stopping:
+            retry = self._retry_at(stopping)
+            if retry is not None:
+                wake = retry if wake is None or retry < wake else wake
+            elif not stopping:
                 due = self._next_due(now)
                 if due is not None and (wake is None or due < wake):
                     wake = due
-                if until is not None and (wake is None or wake > until):
-                    wake = until if (self._heap or not virtual) else None
+            if not stopping and until is not None and (wake is None or wake > until):
+                wake = until if (self._heap or retry is not None or not virtual) else None
             if not virtual:
-                if stopping and not self._heap:
+                if stopping and not self._heap and retry is None:
                     return
                 limit = now + self.poll
                 wake = limit if wake is None or wake > limit else wake
@@ -213,17 +261,97 @@ class Dialer:
                 return
             self.clock.sleep_until(wake)
 
+    def _turn(self, now: datetime, stopping: bool) -> None:
+        """Play the call steps due; unless ``stopping``, keep house and dial; record the calls
+        that ended and that no claim took along. During an outage's backoff only the steps
+        that need no store are played; a turn that tries the store again first re-reads the
+        campaigns."""
+        outage = self._outage
+        self._store_paused = outage is not None and now < outage.retry_at
+        try:
+            if self._store_paused:
+                self._play_calls(now)
+                return
+            for call in self._parked:
+                self._push(call)
+            self._parked.clear()
+            if outage is not None:
+                self._refresh_campaigns()
+                self._next_refresh = now + self.refresh
+            self._play_calls(now)
+            if not stopping:
+                self._housekeeping(now)
+                self._dial(now)
+            self._record_ended()
+        except Exception as error:
+            if not (self.survive_store_errors and is_database_error(error)):
+                raise
+            self._store_failed(error)
+            return
+        if outage is not None:
+            self._store_recovered(outage, now)
+
+    def _store_failed(self, error: Exception) -> None:
+        now = self.clock.now()  # not the turn's: a store call may fail after a long wait
+        outage = self._outage
+        if outage is not None:
+            outage.failed_turns += 1
+            outage.delay = min(outage.delay * 2, BACKOFF_MAX)
+            outage.retry_at = now + outage.delay
+            return
+        self._outage = _Outage(started=now, retry_at=now + BACKOFF_FIRST)
+        log.warning(
+            "database unavailable (%s: %s); calls in progress go on, their results wait; "
+            "retrying with a backoff",
+            type(error).__name__,
+            error,
+            extra={"action": "store_unavailable", "error": f"{type(error).__name__}: {error}"},
+        )
+
+    def _store_recovered(self, outage: _Outage, now: datetime) -> None:
+        self._outage = None
+        lasted = (now - outage.started).total_seconds()
+        log.warning(
+            "database back after %.1f s (%d turns failed)",
+            lasted,
+            outage.failed_turns,
+            extra={
+                "action": "store_recovered",
+                "seconds": lasted,
+                "failed_turns": outage.failed_turns,
+            },
+        )
+
+    def _retry_at(self, stopping: bool) -> datetime | None:
+        """When a turn tries the store again, if it must: a stopping run waits only for the
+        results and the parked steps it still has to record."""
+        outage = self._outage
+        if outage is None or (stopping and not (self._ended or self._parked)):
+            return None
+        return outage.retry_at
+
     @property
     def in_flight(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._parked)
 
     # -- campaigns, reaping, leases --------------------------------------------------------------
     def _housekeeping(self, now: datetime) -> None:
+        # Each chore sets its next instant once its store call returned: after a database
+        # error, the next turn that tries the store does it again.
         if self._next_refresh is None or (not self.clock.virtual and now >= self._next_refresh):
             self._refresh_campaigns()
             self._next_refresh = now + self.refresh
+        # Leases first: after an outage the calls in flight may have outlived theirs, and the
+        # reaper must not take them.
+        self._write_leases()
+        if not self.clock.virtual and (self._next_extend is None or now >= self._next_extend):
+            ids = [call.claim.attempt.id for _, _, call in self._heap]
+            if ids:
+                self.store.extend_leases(self.worker, ids, now + self.lease)
+                for _, _, call in self._heap:
+                    call.lease_until = now + self.lease
+            self._next_extend = now + self.lease / 3
         if self._next_reap is None or now >= self._next_reap:
-            self._next_reap = now + self.lease
             if any(call.lease_until < now for call, _ in self._ended):
                 # A call that ended is not the reaper's, even when its lease ran out (the
                 # worker stalled): record it first. Otherwise the order does not matter.
@@ -240,13 +368,7 @@ class Dialer:
                 reaped = self._campaigns.get(attempt.campaign_id)
                 if reaped is not None:
                     reaped.dirty = True
-        if not self.clock.virtual and (self._next_extend is None or now >= self._next_extend):
-            self._next_extend = now + self.lease / 3
-            ids = [call.claim.attempt.id for _, _, call in self._heap]
-            if ids:
-                self.store.extend_leases(self.worker, ids, now + self.lease)
-                for _, _, call in self._heap:
-                    call.lease_until = now + self.lease
+            self._next_reap = now + self.lease
 
     def _refresh_campaigns(self) -> None:
         if self.campaign_ids is None:
@@ -290,35 +412,42 @@ class Dialer:
                 continue
             cid = campaign.record.id
             lease = self.lease if not self.clock.virtual else self._virtual_lease(campaign)
+            # A claim's calls start before the next store call: if that one fails, what was
+            # claimed is dialled all the same (an attempt never dialled would hold its line
+            # until the reaper took it).
             claims = self._claim(cid, now, free, lease)
+            self._start_calls(campaign, claims, now)
             scheduled = 0
             if len(claims) < free:
                 # Lines would idle: give a window to the jobs that have none (new, reaped, or
                 # whose window closed while every line was busy), then claim again.
                 scheduled = self._schedule(campaign, now)
                 if scheduled:
-                    claims += self._claim(cid, now, free - len(claims), lease)
-            for claim in claims:
-                self._start_call(campaign, claim, now)
-            campaign.dirty = False
+                    more = self._claim(cid, now, free - len(claims), lease)
+                    self._start_calls(campaign, more, now)
+                    claims += more
             if len(claims) < free:
-                campaign.idle_until = self.store.next_due_at(cid)
-                campaign.exhausted = campaign.idle_until is None and not scheduled
-                if campaign.exhausted and campaign.in_flight == 0:
+                idle_until = self.store.next_due_at(cid)
+                exhausted = idle_until is None and not scheduled
+                if exhausted and campaign.in_flight == 0:
                     self._maybe_finish(campaign, now)
+                campaign.idle_until, campaign.exhausted = idle_until, exhausted
             else:
                 campaign.idle_until = None
                 campaign.exhausted = False
+            campaign.dirty = False  # last: after a store error above, the next turn claims again
+        self._write_leases()
 
     def _claim(self, cid: int, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
         """Claim for the campaign, recording first, in the same transaction, the calls that
         ended and are not recorded yet (see :meth:`_record_ended`)."""
-        if not self._ended:
+        ended = self._ended
+        if not ended:
             return self.store.claim_due(cid, self.worker, now, limit, lease)
-        ended, self._ended = self._ended, []
         recorded, claims = self.store.finish_and_claim(
             [result for _, result in ended], cid, self.worker, now, limit, lease
         )
+        self._ended = []  # only now: after a store error the results are still queued
         self._recorded(ended, recorded)
         return claims
 
@@ -370,24 +499,36 @@ class Dialer:
             )
 
     # -- calls ---------------------------------------------------------------------------------
-    def _start_call(self, campaign: _Campaign, claim: Claim, now: datetime) -> None:
-        plan = self.telephony.dial(
-            claim.job.phone, ring_timeout_seconds=campaign.ring_timeout, now=now
-        )
-        campaign.in_flight += 1
-        call = _Call(
-            claim,
-            campaign,
-            plan,
-            at=now + _ms(plan.setup_seconds),
-            lease_until=claim.attempt.lease_until,
-        )
-        if self.clock.virtual:
-            longest = plan.setup_seconds + max(plan.talk_seconds, len(plan.says) + 1) + 60
-            if _ms(longest) > self._virtual_lease(campaign):
-                call.lease_until = now + _ms(longest)
-                self.store.extend_leases(self.worker, [claim.attempt.id], call.lease_until)
-        self._push(call)
+    def _start_calls(self, campaign: _Campaign, claims: list[Claim], now: datetime) -> None:
+        """Dial the claims. No store call: in virtual time, the longer lease of a long call is
+        left to :meth:`_write_leases`."""
+        for claim in claims:
+            plan = self.telephony.dial(
+                claim.job.phone, ring_timeout_seconds=campaign.ring_timeout, now=now
+            )
+            campaign.in_flight += 1
+            call = _Call(
+                claim,
+                campaign,
+                plan,
+                at=now + _ms(plan.setup_seconds),
+                lease_until=claim.attempt.lease_until,
+            )
+            if self.clock.virtual:
+                longest = plan.setup_seconds + max(plan.talk_seconds, len(plan.says) + 1) + 60
+                if _ms(longest) > self._virtual_lease(campaign):
+                    call.lease_until = now + _ms(longest)
+                    self._leases_due.append(call)
+            self._push(call)
+
+    def _write_leases(self) -> None:
+        """Write the longer virtual-time leases of :meth:`_start_calls`. A lease stays due
+        until the store took it, so that the reaper never takes a call in progress."""
+        due = self._leases_due
+        while due:
+            call = due[-1]
+            self.store.extend_leases(self.worker, [call.claim.attempt.id], call.lease_until)
+            due.pop()
 
     def _push(self, call: _Call) -> None:
         heapq.heappush(self._heap, (call.at, next(self._seq), call))
@@ -396,17 +537,32 @@ class Dialer:
         heap = self._heap
         while heap and heap[0][0] <= now:
             _, _, call = heapq.heappop(heap)
-            if self._step(call, call.at):
+            try:
+                going_on = self._step(call, call.at)
+            except _StoreWait:
+                self._parked.append(call)
+                continue
+            except BaseException:
+                # A store error (or a bug): the step failed before it changed anything (see
+                # _step), so the call is kept, to play the step again when a turn tries the
+                # store.
+                self._parked.append(call)
+                raise
+            if going_on:
                 self._push(call)
 
     def _step(self, call: _Call, t: datetime) -> bool:
-        """Play the call's step due at ``t``; True when the call goes on (``call.at`` set)."""
+        """Play the call's step due at ``t``; True when the call goes on (``call.at`` set).
+
+        A step that reads the store (:meth:`_open_bot`, :meth:`_redial`) does so before it
+        changes anything of the call, its campaign or its bot: when a read fails, the same step
+        can be played again."""
         if call.step == "connect":
             if call.plan.outcome != "answer":
                 self._finish(call, t)
                 return False
-            call.answered_at = t
             call.bot_call = self._open_bot(call, t)
+            call.answered_at = t
             self._bot_says(call, lambda bot: bot.start(t))
             return self._next_turn(call, t)
         if call.step == "say":
@@ -462,6 +618,7 @@ class Dialer:
         builtin = isinstance(campaign.bot, BuiltinBot)
         cid = campaign.record.id
         if not builtin:
+            self._need_store()
             self._record_ended()  # $client and the history include the calls that just ended
         # The built-in bot reads neither $client nor the dial history: spare the queries.
         client = {} if builtin else self.store.get_client(cid, job.phone)
@@ -508,11 +665,12 @@ class Dialer:
 
     def _finish(self, call: _Call, t: datetime) -> None:
         campaign, job, attempt, plan = call.campaign, call.claim.job, call.claim.attempt, call.plan
-        campaign.in_flight -= 1
-        campaign.dirty = True
-        conversation = call.conversation
         if call.bot_call is not None:
-            conversation = _outcome_of(call.bot_call)
+            # Asked once: after a failed store read in _redial the step is played again, and
+            # must neither ask the bot again nor hang it up twice.
+            call.conversation = _outcome_of(call.bot_call)
+            call.bot_call = None
+        conversation = call.conversation
         view = campaign.views.of(job)
         decision = series.after_attempt(
             plan.outcome,
@@ -537,6 +695,8 @@ class Dialer:
                     redial_ignored = planned
                 else:
                     redial = planned
+        campaign.in_flight -= 1
+        campaign.dirty = True
         talked = (t - call.answered_at).total_seconds() if call.answered_at is not None else 0
         result = AttemptResult(
             attempt_id=attempt.id,
@@ -566,10 +726,21 @@ class Dialer:
         transaction (:meth:`_claim`: the freed lines are claimed again with one commit), or
         here, at the end of the loop's turn. Whatever else reads or reaps in the store
         meanwhile (a bot's ``$client`` and history, a redial's budget, the reaper) records the
-        queue first, so it sees every call that ended before."""
-        ended, self._ended = self._ended, []
+        queue first, so it sees every call that ended before. A result leaves the queue only
+        once the store call that records it returned: after a database error, a later turn
+        records it."""
+        ended = self._ended
         if ended:
-            self._recorded(ended, self.store.finish_attempts([result for _, result in ended]))
+            recorded = self.store.finish_attempts([result for _, result in ended])
+            self._ended = []
+            self._recorded(ended, recorded)
+
+    def _need_store(self) -> None:
+        """Called by a call step before its first store read: during an outage's backoff the
+        step waits for the next try instead (:meth:`_play_calls` parks the call), so that
+        the calls that need no store play on."""
+        if self._store_paused:
+            raise _StoreWait
 
     def _recorded(self, ended: list[tuple[_Call, AttemptResult]], recorded: list[bool]) -> None:
         for (call, result), ok in zip(ended, recorded, strict=True):
@@ -596,7 +767,6 @@ class Dialer:
         """The redial job to create, or why the redial is ignored."""
         job = call.claim.job
         cid = campaign.record.id
-        self._record_ended()  # the redial budget counts the calls that just ended
         try:
             requested = series.parse_redial(params)
         except RedialError as error:
@@ -604,6 +774,8 @@ class Dialer:
                 "redial refused: %s", error, extra={"action": "redial_refused", "phone": job.phone}
             )
             return str(error)
+        self._need_store()
+        self._record_ended()  # the redial budget counts the calls that just ended
         plan = series.plan_redial(
             requested,
             campaign=campaign.views.campaign,
