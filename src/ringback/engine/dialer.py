@@ -154,7 +154,7 @@ class _StoreWait(Exception):
 class _Outage:
     """The store has failed since ``started``; no turn has gone through since."""
 
-    started: datetime  # when the first database error was seen
+    started: datetime  # when the turn that met the first database error began
     retry_at: datetime  # the next turn that tries the store
     delay: timedelta = BACKOFF_FIRST  # the wait before retry_at, doubled per failed turn
     failed_turns: int = 1
@@ -286,33 +286,36 @@ class Dialer:
         except Exception as error:
             if not (self.survive_store_errors and is_database_error(error)):
                 raise
-            self._store_failed(error)
+            self._store_failed(error, now)
             return
         if outage is not None:
-            self._store_recovered(outage, now)
+            self._store_recovered(outage)
 
-    def _store_failed(self, error: Exception) -> None:
-        now = self.clock.now()  # not the turn's: a store call may fail after a long wait
+    def _store_failed(self, error: Exception, turn_began: datetime) -> None:
+        # Later than the turn's start when the store hung before failing (SQLite's busy
+        # timeout): the backoff runs from the failure, the outage from the turn that met it.
+        now = self.clock.now()
         outage = self._outage
         if outage is not None:
             outage.failed_turns += 1
             outage.delay = min(outage.delay * 2, BACKOFF_MAX)
             outage.retry_at = now + outage.delay
             return
-        self._outage = _Outage(started=now, retry_at=now + BACKOFF_FIRST)
+        self._outage = _Outage(started=turn_began, retry_at=now + BACKOFF_FIRST)
+        first_line = str(error).split("\n", 1)[0]  # SQLAlchemy's message goes on with the SQL
+        reason = f"{type(error).__name__}: {first_line}"
         log.warning(
-            "database unavailable (%s: %s); calls in progress go on, their results wait; "
+            "database unavailable (%s); calls in progress go on, their results wait; "
             "retrying with a backoff",
-            type(error).__name__,
-            error,
-            extra={"action": "store_unavailable", "error": f"{type(error).__name__}: {error}"},
+            reason,
+            extra={"action": "store_unavailable", "error": reason},
         )
 
-    def _store_recovered(self, outage: _Outage, now: datetime) -> None:
+    def _store_recovered(self, outage: _Outage) -> None:
         self._outage = None
-        lasted = (now - outage.started).total_seconds()
+        lasted = (self.clock.now() - outage.started).total_seconds()
         log.warning(
-            "database back after %.1f s (%d turns failed)",
+            "database back after %.1f s (failed turns: %d)",
             lasted,
             outage.failed_turns,
             extra={
