@@ -2,9 +2,9 @@
 "When the database is unavailable").
 
 Each test runs the real dialer on a VirtualClock over a real SQLite file store, seen through
-:class:`FlakyStore`: it delegates every call to that store, but chosen methods raise
-``sqlite3.OperationalError("database is locked")`` (what SQLite says after its busy timeout)
-for a chosen number of calls from a chosen instant on. The simulated network draws each
+:class:`FlakyStore`: it delegates every call to that store, but chosen methods raise a real
+``sqlite3.OperationalError`` "database is locked" (what SQLite says after its busy timeout) for
+a chosen number of calls from a chosen instant on. The simulated network draws each
 attempt's outcome from (seed, phone, attempt index) only, so a run with an outage must give
 every number the very attempts, outcomes and call jobs of the same run without one.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,7 +37,20 @@ BOTS = Path(__file__).parents[1] / "acceptance" / "redial"
 
 
 def locked() -> BaseException:
-    return sqlite3.OperationalError("database is locked")
+    """What SQLite raises after its busy timeout, made for real (its result code, SQLITE_BUSY,
+    is what tells it from a syntax error, which sqlite3 raises as OperationalError too)."""
+    with tempfile.TemporaryDirectory() as folder:
+        holder = sqlite3.connect(Path(folder) / "db", isolation_level=None)
+        other = sqlite3.connect(Path(folder) / "db", timeout=0, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            return error
+        finally:
+            other.close()
+            holder.close()
+    raise AssertionError("the database was not locked")
 
 
 @dataclass

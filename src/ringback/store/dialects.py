@@ -37,7 +37,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import StaticPool
 
 from ringback.domain.errors import ValidationError
@@ -144,16 +150,35 @@ def is_deadlock(error: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in ("40P01", "40001")
 
 
+#: SQLite's primary result codes of a database that is unavailable for now: BUSY and LOCKED
+#: (another process holds the lock past the busy timeout), IOERR, FULL, CANTOPEN, PROTOCOL.
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 13, 14, 15})
+
+
 def is_database_error(error: BaseException) -> bool:
-    """The database failed the call (server restarted or unreachable, SQLite locked past the
-    busy timeout…): SQLAlchemy's errors and the drivers' own, which the hot path
-    (:mod:`.driver`) raises unwrapped. The dialer waits out these; anything else is a bug."""
-    if isinstance(error, sqlite3.Error | SQLAlchemyError):
-        return True
+    """The database is unavailable (server restarted or unreachable, connection dropped, SQLite
+    locked past the busy timeout, the pool exhausted): psycopg's ``OperationalError`` or
+    ``InterfaceError``, one of SQLite's result codes above, wrapped by SQLAlchemy or raw from
+    the hot path (:mod:`.driver`). The dialer waits these out. Any other error, a constraint or
+    SQL error included, is a bug, and retrying it would only hide it."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        driver_error: BaseException | None = error.orig
+    elif isinstance(error, SQLAlchemyError):
+        return isinstance(error, PoolTimeout | DisconnectionError)
+    else:
+        driver_error = error
+    if isinstance(driver_error, sqlite3.Error):
+        # sqlite3 raises OperationalError for a syntax error too: the result code tells.
+        code = getattr(driver_error, "sqlite_errorcode", 0) & 0xFF
+        return code in _SQLITE_UNAVAILABLE
     # Importing psycopg costs some 160 ms, which a SQLite process need not pay: an error of
     # psycopg's can only exist once psycopg is loaded.
     psycopg = sys.modules.get("psycopg")
-    return psycopg is not None and isinstance(error, psycopg.Error)
+    return psycopg is not None and isinstance(
+        driver_error, psycopg.OperationalError | psycopg.InterfaceError
+    )
 
 
 @functools.cache

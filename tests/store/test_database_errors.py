@@ -1,0 +1,77 @@
+"""Which errors the dialer waits out (:func:`ringback.store.dialects.is_database_error`): a
+database that is unavailable, not a bug that raises a database error. Real errors, from real
+connections."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ringback.store.dialects import is_database_error
+
+
+def _raised(action: object) -> BaseException:
+    try:
+        action()  # type: ignore[operator]
+    except BaseException as error:
+        return error
+    raise AssertionError("nothing raised")
+
+
+def test_a_locked_sqlite_database_is_waited_out(tmp_path: Path) -> None:
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    holder.execute("BEGIN EXCLUSIVE")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        error = _raised(lambda: other.execute("BEGIN IMMEDIATE"))
+        assert isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+        assert is_database_error(error)
+        wrapped = _raised(
+            lambda: (
+                create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+                .connect()
+                .execute(text("INSERT INTO t VALUES (1)"))
+            )
+        )
+        assert isinstance(wrapped, SQLAlchemyError) and is_database_error(wrapped)
+    finally:
+        other.close()
+        holder.close()
+
+
+def test_an_unreachable_postgresql_is_waited_out() -> None:
+    # Port 9 (discard) has no PostgreSQL: connection refused, as while a server restarts.
+    url = "postgresql://postgres@127.0.0.1:9/postgres"
+    error = _raised(lambda: psycopg.connect(url, connect_timeout=2))
+    assert isinstance(error, psycopg.OperationalError) and is_database_error(error)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    wrapped = _raised(engine.connect)
+    assert isinstance(wrapped, SQLAlchemyError) and is_database_error(wrapped)
+
+
+@pytest.mark.parametrize("sql", ["INSERT INTO t VALUES (1)", "SELECT nonsense FROM t", "SELEC 1"])
+def test_a_constraint_or_sql_error_is_a_bug(tmp_path: Path, sql: str) -> None:
+    conn = sqlite3.connect(tmp_path / "t.sqlite3", isolation_level=None)
+    conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    try:
+        error = _raised(lambda: conn.execute(sql))
+        assert isinstance(error, sqlite3.Error) and not is_database_error(error)
+        engine = create_engine(f"sqlite:///{tmp_path / 't.sqlite3'}")
+        with engine.connect() as sa:
+            wrapped = _raised(lambda: sa.execute(text(sql)))
+        assert isinstance(wrapped, SQLAlchemyError) and not is_database_error(wrapped)
+    finally:
+        conn.close()
+
+
+def test_other_exceptions_are_bugs() -> None:
+    assert not is_database_error(RuntimeError("database is locked"))
+    assert not is_database_error(KeyError("campaign"))
