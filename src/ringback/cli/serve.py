@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ringback.cli.output import fail
+
+if TYPE_CHECKING:
+    from ringback.engine.dialer import Dialer
+
+log = logging.getLogger("ringback.serve")
+
+
+def run_dialer(dialer: Dialer, stop: threading.Event, on_death: Callable[[], None]) -> None:
+    """The dialer thread of ``ringback serve``. The dialer waits out database outages itself;
+    anything that still stops it is a bug, and then the whole process goes down
+    (``on_death``), so that a supervisor restarts it, rather than an API that goes on
+    answering while nothing is dialled any more."""
+    try:
+        dialer.run(stop=stop.is_set)
+    except BaseException:
+        log.exception("the dialer stopped: shutting down", extra={"action": "dialer_failed"})
+        on_death()
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +77,15 @@ def register(app: typer.Typer) -> None:
         new_key = ensure_api_key(store, os.environ.get("RINGBACK_API_KEY"), clock.now())
         if new_key is not None:
             print(f"admin API key (shown once, stored hashed): {new_key}", flush=True)
-        stop = threading.Event()
+        stop, died = threading.Event(), threading.Event()
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(store, clock=clock), host=host, port=port, log_level="info")
+        )
+
+        def on_death() -> None:
+            died.set()
+            server.should_exit = True  # the server's loop looks at it every 0.1 s
+
         threads: list[threading.Thread] = []
         if dialer:
             driver = SimulatedTelephony(callees, seed=seed)
@@ -65,7 +94,7 @@ def register(app: typer.Typer) -> None:
                 store, driver, clock, worker=f"serve-{socket.gethostname()}-{os.getpid()}"
             )
             threads.append(
-                threading.Thread(target=worker.run, kwargs={"stop": stop.is_set}, daemon=True)
+                threading.Thread(target=run_dialer, args=(worker, stop, on_death), daemon=True)
             )
         secret = secret_from_env(os.environ)
         if secret is None:
@@ -74,13 +103,27 @@ def register(app: typer.Typer) -> None:
             print("webhooks: on, for campaigns with a webhookUrl (HMAC-SHA256 signed)", flush=True)
             hooks = WebhookDispatcher(store, clock, secret)
             threads.append(threading.Thread(target=hooks.run, args=(stop,), daemon=True))
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            # uvicorn handles the signal while it serves, then raises it again here: calls in
+            # progress finish (below) instead of the process dying half-way.
+            if stop.is_set():
+                raise SystemExit(1)  # second signal: leave at once, the leases will expire
+            print("stopping: finishing calls in progress", flush=True)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
         for thread in threads:
             thread.start()
         print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
         try:
-            uvicorn.run(create_app(store, clock=clock), host=host, port=port, log_level="info")
+            server.run()
         finally:
             stop.set()
             for thread in threads:
                 thread.join(timeout=60)
             store.close()
+        if died.is_set():
+            print("error: the dialer stopped on an error (logged above)", file=sys.stderr)
+            raise SystemExit(1)
