@@ -5,13 +5,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from ringback.api.app import create_app, ensure_api_key
 from ringback.engine.clock import VirtualClock
@@ -54,16 +56,19 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture
-def server(db_url: str) -> Iterator[Server]:
+@contextmanager
+def serving(
+    db_url: str, make_app: Callable[[Store, VirtualClock], FastAPI] | None = None
+) -> Iterator[Server]:
+    """A migrated store at ``db_url`` with the test admin key, and its app (``create_app``, or
+    ``make_app``) served by a real uvicorn on a free port while the block runs."""
     store = open_store(db_url)
     store.migrate()
     clock = VirtualClock(START)
     ensure_api_key(store, API_KEY, clock.now())
-    app = create_app(store, clock=clock)
+    app = create_app(store, clock=clock) if make_app is None else make_app(store, clock)
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -73,8 +78,16 @@ def server(db_url: str) -> Iterator[Server]:
         time.sleep(0.01)
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-        yield Server(url, store, clock, client)
-    uv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    try:
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+            yield Server(url, store, clock, client)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture
+def server(db_url: str) -> Iterator[Server]:
+    with serving(db_url) as running:
+        yield running

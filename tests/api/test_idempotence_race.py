@@ -10,7 +10,6 @@ sleep on a virtual clock, so a 10 s wait takes no time.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
-from ringback.api.app import create_app, ensure_api_key
+from ringback.api.app import create_app
 from ringback.api.calls import IdempotenceWait
 from ringback.engine.clock import VirtualClock
-from ringback.store import open_store
-from tests.api.conftest import API_KEY, START, Server, _free_port
+from ringback.store.base import Store
+from tests.api.conftest import Server, serving
 
 #: Real seconds a test waits for a thread before it fails (never reached when all is well).
 PATIENCE_S = 30
@@ -91,35 +90,21 @@ class Gated:
 
 @pytest.fixture
 def gated(db_url: str) -> Iterator[Gated]:
-    store = open_store(db_url)
-    store.migrate()
-    clock = VirtualClock(START)
-    ensure_api_key(store, API_KEY, clock.now())
     gate, wait = Gate(), VirtualWait()
-    app = create_app(store, clock=clock, wake=gate)
-    app.state.idempotence_wait = IdempotenceWait(
-        bound=BOUND_S, interval=1.0, sleep=wait.sleep, monotonic=wait.monotonic
-    )
-    uv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{uv.config.port}"
-    headers = {"Authorization": f"Bearer {API_KEY}"}
+
+    def make_app(store: Store, clock: VirtualClock) -> FastAPI:
+        app = create_app(store, clock=clock, wake=gate)
+        app.state.idempotence_wait = IdempotenceWait(
+            bound=BOUND_S, interval=1.0, sleep=wait.sleep, monotonic=wait.monotonic
+        )
+        return app
+
     try:
-        with httpx.Client(base_url=url, headers=headers, timeout=PATIENCE_S) as client:
-            yield Gated(Server(url, store, clock, client), gate, wait)
+        with serving(db_url, make_app) as server:
+            yield Gated(server, gate, wait)
     finally:
         gate.opened.set()  # a failed test must not leave requests held
         wait.held.set()
-        uv.should_exit = True
-        thread.join(timeout=10)
-        store.close()
 
 
 def _token(gated: Gated) -> str:

@@ -3,7 +3,8 @@ PostgreSQL on the real server (a fresh database per test)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,3 +73,20 @@ def number(
 
 def phones(count: int, start: int = 0) -> list[str]:
     return [str(79_160_000_000 + start + i) for i in range(count)]
+
+
+def race(target: Callable[..., None], args: list[tuple[Any, ...]]) -> dict[Any, Any]:
+    """Run ``target(*args[i], start, out)`` in one ``spawn`` process per ``args`` entry (each
+    imports everything afresh and opens its own store, as a worker on another host would),
+    released together by the barrier ``start``; each puts one ``(key, value)`` pair on
+    ``out``. Returns the pairs as a dict, once every process exited cleanly."""
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(len(args)), ctx.Queue()
+    processes = [ctx.Process(target=target, args=(*a, start, out)) for a in args]
+    for p in processes:
+        p.start()
+    results = dict(out.get(timeout=120) for _ in processes)
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    return results

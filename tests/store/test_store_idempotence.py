@@ -4,7 +4,6 @@ migration that added reservations keeping the responses stored before it."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from datetime import datetime, timedelta
 from multiprocessing.synchronize import Barrier
@@ -17,7 +16,7 @@ from ringback.store import migrations, open_store
 from ringback.store.base import IdempotenceState, InProgress, Reservation, Store, StoredResponse
 from ringback.store.schema import idempotence_keys
 from ringback.store.sqlstore import SqlStore, to_ms
-from tests.store.conftest import T0
+from tests.store.conftest import T0, race
 
 SCOPE = "addPhones:1"
 LEASE = timedelta(seconds=60)
@@ -137,18 +136,7 @@ def _race(url: str, key_prefix: str, racer: int, start: Barrier, out: Any) -> No
 def test_processes_racing_for_a_key_exactly_one_reserves_it(store: Store, store_url: str) -> None:
     if store_url == "sqlite://":
         pytest.skip("an in-memory database lives in one process")
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(RACERS)
-    out = ctx.Queue()
-    processes = [
-        ctx.Process(target=_race, args=(store_url, "race", i, start, out)) for i in range(RACERS)
-    ]
-    for p in processes:
-        p.start()
-    results = dict(out.get(timeout=120) for _ in processes)
-    for p in processes:
-        p.join(timeout=30)
-        assert p.exitcode == 0
+    results = race(_race, [(store_url, "race", i) for i in range(RACERS)])
     for round_ in range(ROUNDS):
         seen = {racer: results[racer][round_] for racer in range(RACERS)}
         [winner] = [racer for racer, result in seen.items() if result == "won"]

@@ -10,7 +10,6 @@ sweep cannot raise a false alarm).
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -19,7 +18,7 @@ import pytest
 
 from ringback.store.base import AttemptResult, Schedule, Store
 from tests.store import race_worker
-from tests.store.conftest import T0, number, phones
+from tests.store.conftest import T0, number, phones, race
 
 WORKERS = 4
 JOBS = 400
@@ -43,19 +42,7 @@ def test_worker_processes_never_overbook_lines_or_jobs(store: Store, store_url: 
     job_ids = store.add_numbers(
         cid, [number(p, due=T0, closes=race_worker.FAR) for p in phones(JOBS)], T0
     )
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(WORKERS)
-    out = ctx.Queue()
-    processes = [
-        ctx.Process(target=race_worker.run, args=(store_url, cid, f"w{i}", JOBS, start, out))
-        for i in range(WORKERS)
-    ]
-    for p in processes:
-        p.start()
-    logs = dict(out.get(timeout=120) for _ in processes)
-    for p in processes:
-        p.join(timeout=30)
-        assert p.exitcode == 0
+    logs = race(race_worker.run, [(store_url, cid, f"w{i}", JOBS) for i in range(WORKERS)])
 
     # Every claim was finished by its claimer, and each attempt was claimed once.
     entries = [entry for log in logs.values() for entry in log]
