@@ -50,3 +50,11 @@ def test_a_shared_view_goes_when_its_last_job_is_forgotten() -> None:
     gc.collect()
     assert len(cache._shared) == 1  # the view job 1000 still uses
     assert cache.of(job(1001, "447700900003")) is cache.of(job(1000, "447700900002"))
+
+
+def test_views_of_jobs_never_forgotten_are_bounded() -> None:
+    # Jobs another worker claimed after this one scheduled them are never forgotten here.
+    cache = JobViews(campaign_fields({"timezone": "Europe/London"}), keep=10)
+    first = [cache.of(job(i, f"4477009000{i:02d}")) for i in range(25)]
+    assert len(cache._views) <= 10
+    assert all(view is first[0] for view in first)  # shared while a job holds it

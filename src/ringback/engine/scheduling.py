@@ -57,8 +57,11 @@ class JobViews:
     worker runs for weeks, and every redial and every intersection-zone number has a view of
     its own."""
 
-    def __init__(self, campaign: PolicyFields) -> None:
+    def __init__(self, campaign: PolicyFields, *, keep: int = 100_000) -> None:
         self.campaign = campaign
+        # By job id, at most ``keep``: the dialer forgets the jobs it finished, but not those
+        # that another worker claimed after this one scheduled them.
+        self._keep = keep
         self._views: dict[int, JobView] = {}
         self._shared: WeakValueDictionary[tuple[bool, str, str, str, str | None, str], JobView]
         self._shared = WeakValueDictionary()
@@ -66,6 +69,8 @@ class JobViews:
     def of(self, job: CallJobRecord) -> JobView:
         view = self._views.get(job.id)
         if view is None:
+            if len(self._views) >= self._keep:
+                self._views.clear()  # rebuilt as jobs come by: a view is cheap to make again
             fields = json.dumps(job.policy, sort_keys=True) if job.policy else ""
             # Only intersection zones depend on the phone; key the others without it.
             phone = job.phone if job.zone_source == "intersection" else ""
