@@ -226,7 +226,8 @@ def test_results_of_calls_ended_in_an_outage_are_all_recorded_after_it(
     run = make_run()
     outage_from = START + timedelta(minutes=2)
     # Six store calls fail from 12:02 on, whatever they are: the first, then the retries 1, 2,
-    # 4, 8 and 16 s after each failure; the retry 30 s after the sixth finds the store back.
+    # 4, 8 and 10 s after each failure (the backoff stops at a third of the dialer's 30 s
+    # lease); the retry 10 s after the sixth finds the store back.
     run.flaky.fail(6, after=outage_from)
     with caplog.at_level(logging.WARNING, logger="ringback.engine.dialer"):
         run.dialer.run()
@@ -234,12 +235,12 @@ def test_results_of_calls_ended_in_an_outage_are_all_recorded_after_it(
     began = run.flaky.failures[0][1]
     # Each retry first re-reads the campaign (which also sees a pause or stop made meanwhile).
     assert [method for method, _ in run.flaky.failures[1:]] == ["get_campaign"] * 5
-    back = began + timedelta(seconds=1 + 2 + 4 + 8 + 16 + 30)
+    back = began + timedelta(seconds=1 + 2 + 4 + 8 + 10 + 10)
     [down] = actions(caplog, "store_unavailable")
     [up] = actions(caplog, "store_recovered")
     assert "database is locked" in down.getMessage()
     assert up.failed_turns == 6
-    assert up.seconds == (back - began).total_seconds() == 61
+    assert up.seconds == (back - began).total_seconds() == 35
     attempts = run.attempts()
     # Calls in flight played on through the outage; their results waited in memory.
     ended_during = [
@@ -369,3 +370,102 @@ def test_a_long_call_keeps_its_lease_when_writing_it_failed(make_run: Callable[.
     assert attempt.finished_at - attempt.started_at > timedelta(hours=2)
     assert attempt.lease_until > attempt.finished_at
     history(run)
+
+
+# -- two real-time workers on one store ------------------------------------------------------
+
+
+class SteppedClock:
+    """A real-time clock (``virtual`` False: leases are extended, the reaper runs) that the
+    test moves by hand, so that two workers can take turns at each instant."""
+
+    virtual = False
+
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+
+    def now(self) -> datetime:
+        return self.t
+
+    def sleep_until(self, instant: datetime) -> None:
+        self.t = max(self.t, instant)
+
+
+@dataclass
+class Pair:
+    store: Store
+    flaky: FlakyStore  # worker A's view of the store
+    clock: SteppedClock
+    a: Dialer
+    b: Dialer
+    campaign_id: int
+
+    def play(self, seconds: int, *, a_stops_at: int | None = None) -> None:
+        """Both workers take a turn every second (A first), checking at each instant that no
+        number is in two calls at once and that the lines are not exceeded."""
+        for second in range(seconds):
+            self.clock.t = START + timedelta(seconds=second)
+            self.a._turn(self.clock.t, a_stops_at is not None and second >= a_stops_at)
+            self.b._turn(self.clock.t, False)
+            on_line = [phone for dialer in (self.a, self.b) for phone in _on_line(dialer)]
+            assert len(on_line) == len(set(on_line)), (second, on_line)
+            assert len(on_line) <= 2, (second, on_line)
+
+
+def _on_line(dialer: Dialer) -> list[str]:
+    calls = [call for _, _, call in dialer._heap] + dialer._parked
+    return [call.claim.job.phone for call in calls]
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Pair]:
+    """Two numbers who answer and talk 300 s, two lines, and workers A and B (30 s leases)."""
+    store = open_store(f"sqlite:///{tmp_path / 'pair.sqlite3'}")
+    store.migrate()
+    loaded = scenario(count=2, lines=2, mix={"answer": 1.0}, talk=300)
+    campaign_id = load_into(store, loaded)
+    clock = SteppedClock(START)
+    flaky = FlakyStore(store, cast(VirtualClock, clock))
+
+    def worker(name: str, seen: Store) -> Dialer:
+        network = SimulatedTelephony(loaded.callees, seed=loaded.seed)
+        return Dialer(seen, network, clock, worker=name, campaign_ids=[campaign_id])
+
+    yield Pair(
+        store, flaky, clock, worker("A", cast(Store, flaky)), worker("B", store), campaign_id
+    )
+    store.close()
+
+
+def test_a_worker_cut_off_from_the_store_ends_its_calls_before_their_leases_run_out(
+    pair: Pair, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A claims both numbers at 12:00:00; its store is unreachable from 12:00:20 to 12:03:20
+    # while B's is fine: B's reaper takes A's attempts once their leases have run out, and B
+    # dials the numbers again. A must have hung up before that (Pair.play checks it).
+    pair.flaky.fail(10**6, after=START + timedelta(seconds=20))
+    with caplog.at_level(logging.WARNING, logger="ringback.engine.dialer"):
+        pair.play(200)
+        pair.flaky._rules.clear()  # A's store is back
+        pair.play(400)
+    cuts = actions(caplog, "call_cut")
+    assert len(cuts) == 2
+    attempts = list(pair.store.iter_attempts(pair.campaign_id))
+    first = [a for a in attempts if a.worker == "A"]
+    assert len(first) == 2
+    # The last lease A wrote ran to 12:00:40 (written at 12:00:10): cut 3 s (a tenth of a
+    # lease) before, B's reaper recorded them failed at the lease's end.
+    assert all(
+        a.outcome == "failed" and a.finished_at == START + timedelta(seconds=40) for a in first
+    )
+    assert any(a.worker == "B" for a in attempts)
+    assert len(actions(caplog, "attempt_lost")) == 2  # A's own results came too late
+
+
+def test_a_stopping_worker_keeps_the_leases_of_its_calls_until_they_end(pair: Pair) -> None:
+    # A claims both numbers, then is told to stop at 12:00:10 (SIGTERM): its 300 s calls play
+    # on, their leases extended, and B, running beside it, never takes them.
+    pair.play(400, a_stops_at=10)
+    attempts = list(pair.store.iter_attempts(pair.campaign_id))
+    assert [(a.worker, a.outcome) for a in attempts] == [("A", "answer"), ("A", "answer")]
+    assert pair.a.attempts_finished == 2

@@ -491,8 +491,9 @@ def test_the_reaper_fails_expired_attempts_and_a_stale_finish_changes_nothing(st
     cid = campaign(store, lines=2)
     lost_job, kept_job = store.add_numbers(cid, [number(p) for p in phones(2)], T0)
     lost, kept = claim(store, cid, at=T0)
-    store.extend_leases("w1", [kept.attempt.id], T0 + 2 * LEASE)
-    store.extend_leases("intruder", [lost.attempt.id], T0 + 9 * LEASE)  # not its attempt
+    assert store.extend_leases("w1", [kept.attempt.id], T0 + 2 * LEASE) == {kept.attempt.id}
+    # Not its attempt: nothing extended.
+    assert store.extend_leases("intruder", [lost.attempt.id], T0 + 9 * LEASE) == set()
     assert store.reap_expired(T0 + LEASE) == []  # the lease ends at, not before, now
     [reaped] = store.reap_expired(T0 + LEASE + timedelta(milliseconds=1))
     assert (reaped.id, reaped.outcome, reaped.finished_at, reaped.job_status) == (
@@ -501,6 +502,9 @@ def test_the_reaper_fails_expired_attempts_and_a_stale_finish_changes_nothing(st
         T0 + LEASE,
         "onRetry",
     )
+    # The reaped attempt is no longer the worker's: its lease is not extended.
+    both = [lost.attempt.id, kept.attempt.id]
+    assert store.extend_leases("w1", both, T0 + 2 * LEASE) == {kept.attempt.id}
     [job] = store.get_jobs(cid, ids=[lost_job])
     assert (job.status, job.due_at, job.last_attempt_end) == ("onRetry", None, T0 + LEASE)
     assert [j.id for j in store.jobs_to_schedule(cid, T0 + LEASE, 10)] == [lost_job]

@@ -4,9 +4,9 @@ This is the only place that reads the clock. One loop serves any number of campa
 
 1. play out the calls in flight whose next step is due (answer, a callee utterance, hang-up);
 2. for every dialling campaign with free lines: claim due jobs (``claim_due``; the first claim
-   also records the calls that just ended, in its transaction: ``finish_and_claim``); if that
-   leaves lines idle, (re)schedule the jobs that need it (``jobs_to_schedule`` → the domain →
-   ``apply_schedules``) and claim again; dial every claim; calls that ended and that no claim
+   also records the calls that just ended, in its transaction: ``finish_and_claim``) and dial
+   them; if that leaves lines idle, (re)schedule the jobs that need it (``jobs_to_schedule`` →
+   the domain → ``apply_schedules``), claim again and dial; calls that ended and that no claim
    took along are recorded then (``finish_attempts``);
 3. wait for the next event: the next step of a call, or the next ``due_at`` of a campaign whose
    lines are idle. In virtual time the clock jumps straight there (no polling, no sleeping); in
@@ -22,15 +22,20 @@ the callee's ``say`` lines 1 s after its previous reply; when the lines run out 
 up 1 s after the bot's last reply, but never before ``talkSeconds`` have passed since the answer
 (SPEC §7: the call lasts max(talkSeconds, the conversation's length), whoever hangs up).
 
-Leases: in real time the worker extends the leases of its calls every ``lease / 3``; in virtual
-time a claim's lease covers the call's whole known duration plus a margin, so nothing is reaped
-in a healthy run. A worker that dies stops extending; another worker's reaper records its calls
-as ``failed`` and the jobs are scheduled again.
+Leases: in real time the worker extends the leases of its calls every ``lease / 3`` (a stopping
+worker too, until its calls end); in virtual time a claim's lease covers the call's whole known
+duration plus a margin, so nothing is reaped in a healthy run. A worker that dies stops
+extending; another worker's reaper records its calls as ``failed`` and the jobs are scheduled
+again. A worker plays a call only while it holds the call's lease: a call whose lease could not
+be extended (the store unreachable) is cut a tenth of a lease before it runs out, and one whose
+attempt the store no longer extends (another worker's reaper took it) at once, so that the
+number is never in two calls at once.
 
 When the database is unavailable (PostgreSQL restarting, connection refused, SQLite locked past
 the busy timeout): the loop survives in real time (in virtual time only with
 ``survive_store_errors``), logs ``store_unavailable`` once, and tries the store again after a
-backoff (1 s doubling to 30 s), each retry beginning with a re-read of the campaigns;
+backoff (1 s doubling to 30 s, at most a third of a lease, so that leases are extended in time
+when the store is back), each retry beginning with a re-read of the campaigns;
 ``store_recovered`` says how long it lasted. Meanwhile nothing is claimed, but the calls in
 flight play on, waking the loop at their steps: a call that ends queues its result, which leaves
 the queue only once the store has recorded it (if the attempt was reaped meanwhile, that says
@@ -40,9 +45,10 @@ ends with ``$dialer.redial``) does its reads before it changes anything, so a st
 fails, or that comes due during the backoff, is simply retried: the call is parked, its attempt
 still in flight, and the step is played again, at its own instant, by the first turn that tries
 the store. The callee's timeline does not move and no step happens twice: the call is never
-dropped nor dialled again. When the store answers, the leases of the calls in flight are
-extended before anything is reaped, so a long outage does not make the dialer reap its own
-calls. A stopping run returns only once every result is recorded.
+dropped nor dialled again, but cut when its lease is about to run out (see Leases). When the
+store answers, the leases of the calls in flight are extended before anything is reaped, so an
+outage does not make the dialer reap its own calls. A stopping run returns only once every
+result is recorded.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ import heapq
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -137,13 +143,14 @@ class _Call:
     campaign: _Campaign
     plan: CallPlan
     at: datetime  # when the next step happens
-    lease_until: datetime  # the attempt's lease, as last extended
+    lease_until: datetime  # the attempt's lease, as the store last took it
     step: str = "connect"  # connect → say … → hangup → end
     answered_at: datetime | None = None
     bot_call: BotCall | None = None
     says_done: int = 0
     transcript: list[dict[str, Any]] = field(default_factory=list)
     conversation: ConversationOutcome | None = None
+    cut: bool = False  # its lease ran out: it is being ended (see Dialer._cut_lapsed)
 
 
 class _StoreWait(Exception):
@@ -205,8 +212,15 @@ class Dialer:
         # Calls whose due step waits for the store (see _play_calls); played by the next turn
         # that tries the store.
         self._parked: list[_Call] = []
-        # Virtual time: calls whose longer lease is not written yet (see _start_calls).
-        self._leases_due: list[_Call] = []
+        # Virtual time: calls whose longer lease is not written yet, and that lease (see
+        # _start_calls).
+        self._leases_due: list[tuple[_Call, datetime]] = []
+        # No lease of a call in flight ends before this (see _cut_lapsed); None: no call.
+        self._next_lapse: datetime | None = None
+        self._cut_margin = lease / 10
+        # After a database error the store is tried again after a backoff, at most a third of
+        # a lease: a lease that could not be extended meanwhile is extended in time.
+        self._backoff_max = min(BACKOFF_MAX, lease / 3)
         self._outage: _Outage | None = None
         self._store_paused = False  # during an outage's backoff: steps must not try the store
         self._seq = itertools.count()
@@ -239,6 +253,9 @@ class Dialer:
             if on_tick is not None:
                 on_tick(now)
             wake = self._heap[0][0] if self._heap else None
+            lapse = self._lapse_at() if self._heap or self._parked else None
+            if lapse is not None and (wake is None or lapse < wake):
+                wake = lapse  # cut a call before its lease runs out (store unreachable)
             retry = self._retry_at(stopping)
             if retry is not None:
                 wake = retry if wake is None or retry < wake else wake
@@ -279,7 +296,9 @@ class Dialer:
                 self._refresh_campaigns()
                 self._next_refresh = now + self.refresh
             self._play_calls(now)
-            if not stopping:
+            if stopping:
+                self._keep_leases(now)  # the calls in progress still need theirs
+            else:
                 self._housekeeping(now)
                 self._dial(now)
             self._record_ended()
@@ -298,10 +317,11 @@ class Dialer:
         outage = self._outage
         if outage is not None:
             outage.failed_turns += 1
-            outage.delay = min(outage.delay * 2, BACKOFF_MAX)
+            outage.delay = min(outage.delay * 2, self._backoff_max)
             outage.retry_at = now + outage.delay
             return
-        self._outage = _Outage(started=turn_began, retry_at=now + BACKOFF_FIRST)
+        first = min(BACKOFF_FIRST, self._backoff_max)
+        self._outage = _Outage(started=turn_began, retry_at=now + first, delay=first)
         first_line = str(error).split("\n", 1)[0]  # SQLAlchemy's message goes on with the SQL
         reason = f"{type(error).__name__}: {first_line}"
         log.warning(
@@ -333,10 +353,6 @@ class Dialer:
             return None
         return outage.retry_at
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._heap) + len(self._parked)
-
     # -- campaigns, reaping, leases --------------------------------------------------------------
     def _housekeeping(self, now: datetime) -> None:
         # Each chore sets its next instant once its store call returned: after a database
@@ -346,14 +362,7 @@ class Dialer:
             self._next_refresh = now + self.refresh
         # Leases first: after an outage the calls in flight may have outlived theirs, and the
         # reaper must not take them.
-        self._write_leases()
-        if not self.clock.virtual and (self._next_extend is None or now >= self._next_extend):
-            ids = [call.claim.attempt.id for _, _, call in self._heap]
-            if ids:
-                self.store.extend_leases(self.worker, ids, now + self.lease)
-                for _, _, call in self._heap:
-                    call.lease_until = now + self.lease
-            self._next_extend = now + self.lease / 3
+        self._keep_leases(now)
         if self._next_reap is None or now >= self._next_reap:
             if any(call.lease_until < now for call, _ in self._ended):
                 # A call that ended is not the reaper's, even when its lease ran out (the
@@ -372,6 +381,80 @@ class Dialer:
                 if reaped is not None:
                     reaped.dirty = True
             self._next_reap = now + self.lease
+
+    def _keep_leases(self, now: datetime) -> None:
+        """Write the leases of the calls in flight: the longer ones of long calls in virtual
+        time (:meth:`_start_calls`), and in real time every third of a lease until the calls
+        end (a stopping worker's too). A call whose attempt the store did not extend (another
+        worker's reaper took it) is cut."""
+        self._write_leases()
+        if self.clock.virtual or (self._next_extend is not None and now < self._next_extend):
+            return
+        calls = self._calls()
+        if calls:
+            until = now + self.lease
+            extended = self.store.extend_leases(
+                self.worker, [call.claim.attempt.id for call in calls], until
+            )
+            for call in calls:
+                if call.claim.attempt.id in extended:
+                    call.lease_until = until
+                else:
+                    self._cut(call, now)
+            self._after_cuts()
+        self._next_extend = now + self.lease / 3
+
+    def _calls(self) -> list[_Call]:
+        """The calls in flight that still hold their lease (not cut)."""
+        calls = [call for _, _, call in self._heap] + self._parked
+        return [call for call in calls if not call.cut]
+
+    def _lapse_at(self) -> datetime | None:
+        """When the first lease of a call in flight runs out, less the margin (see
+        :meth:`_cut_lapsed`); None: no call holds one."""
+        if self._next_lapse is None:
+            return None
+        return self._next_lapse - self._cut_margin
+
+    def _cut_lapsed(self, now: datetime) -> None:
+        """Cut the calls whose lease is about to run out, the store unreachable: once it has,
+        the attempt is no longer this worker's (another worker's reaper may record it
+        ``failed`` and dial the number again), so the call ends a margin (a tenth of a lease)
+        before."""
+        lapse = self._lapse_at()
+        if lapse is None or now < lapse:
+            return
+        for call in self._calls():
+            if call.lease_until - self._cut_margin <= now:
+                log.warning(
+                    "lease about to run out, the store unreachable: call cut",
+                    extra={
+                        "action": "call_cut",
+                        "attempt": call.claim.attempt.id,
+                        "phone": call.claim.job.phone,
+                    },
+                )
+                self._cut(call, now)
+        self._after_cuts()
+
+    def _cut(self, call: _Call, now: datetime) -> None:
+        """End ``call`` now: hung up if answered, else ``failed``. Its result is recorded like
+        any other (the store refuses it if the reaper took the attempt)."""
+        call.cut = True
+        if call.answered_at is None:
+            call.step, call.plan = "connect", replace(call.plan, outcome="failed")
+        elif call.step not in ("hangup", "end"):
+            call.step = "hangup"
+        call.at = min(call.at, now)
+
+    def _after_cuts(self) -> None:
+        """Replay the cut calls now (parked ones too) and find the next lapse."""
+        calls = [call for _, _, call in self._heap]
+        calls += [call for call in self._parked if call.cut]
+        self._parked = [call for call in self._parked if not call.cut]
+        self._heap = [(call.at, next(self._seq), call) for call in calls]
+        heapq.heapify(self._heap)
+        self._next_lapse = min((call.lease_until for call in self._calls()), default=None)
 
     def _refresh_campaigns(self) -> None:
         if self.campaign_ids is None:
@@ -455,7 +538,7 @@ class Dialer:
         return claims
 
     def _virtual_lease(self, campaign: _Campaign) -> timedelta:
-        # Covers ringing plus a long talk; _start_call extends it for a longer known call.
+        # Covers ringing plus a long talk; _start_calls asks a longer one for a longer known call.
         return timedelta(seconds=campaign.ring_timeout) + timedelta(hours=1)
 
     def _schedule(self, campaign: _Campaign, now: datetime) -> int:
@@ -520,8 +603,9 @@ class Dialer:
             if self.clock.virtual:
                 longest = plan.setup_seconds + max(plan.talk_seconds, len(plan.says) + 1) + 60
                 if _ms(longest) > self._virtual_lease(campaign):
-                    call.lease_until = now + _ms(longest)
-                    self._leases_due.append(call)
+                    self._leases_due.append((call, now + _ms(longest)))
+            if self._next_lapse is None or call.lease_until < self._next_lapse:
+                self._next_lapse = call.lease_until  # see _cut_lapsed
             self._push(call)
 
     def _write_leases(self) -> None:
@@ -529,14 +613,18 @@ class Dialer:
         until the store took it, so that the reaper never takes a call in progress."""
         due = self._leases_due
         while due:
-            call = due[-1]
-            self.store.extend_leases(self.worker, [call.claim.attempt.id], call.lease_until)
+            call, until = due[-1]
+            if not call.cut and call.claim.attempt.id in self.store.extend_leases(
+                self.worker, [call.claim.attempt.id], until
+            ):
+                call.lease_until = until
             due.pop()
 
     def _push(self, call: _Call) -> None:
         heapq.heappush(self._heap, (call.at, next(self._seq), call))
 
     def _play_calls(self, now: datetime) -> None:
+        self._cut_lapsed(now)
         heap = self._heap
         while heap and heap[0][0] <= now:
             _, _, call = heapq.heappop(heap)

@@ -329,8 +329,10 @@ class Store(Protocol):
         A campaign in ``new``/``planned`` becomes ``inProgress`` on its first claim.
         """
 
-    def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
-        """Push the leases of this worker's unfinished attempts to ``until``."""
+    def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> set[int]:
+        """Push the leases of this worker's unfinished attempts to ``until``; returns the ids
+        extended. An id missing from it is not this worker's attempt in flight any more (the
+        reaper took it): the worker must end that call, the number may be dialled again."""
 
     def finish_attempt(self, result: AttemptResult) -> bool:
         """Record the end of an attempt atomically: the attempt row, the job's next state

@@ -814,20 +814,25 @@ class SqlStore:
             rows(_START_CAMPAIGN, {"b_campaign": campaign_id, "b_now": now_ms})
         return claimed
 
-    def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> None:
-        def work(conn: Connection) -> None:
+    def extend_leases(self, worker: str, attempt_ids: Sequence[int], until: datetime) -> set[int]:
+        def work(conn: Connection) -> set[int]:
+            extended: set[int] = set()
             for chunk in _chunks(list(attempt_ids)):
-                conn.execute(
-                    update(attempts)
-                    .where(
-                        attempts.c.worker == worker,
-                        attempts.c.id.in_(chunk),
-                        text(IN_FLIGHT_SQL),
-                    )
-                    .values(lease_until=to_ms(until))
+                extended.update(
+                    conn.execute(
+                        update(attempts)
+                        .where(
+                            attempts.c.worker == worker,
+                            attempts.c.id.in_(chunk),
+                            text(IN_FLIGHT_SQL),
+                        )
+                        .values(lease_until=to_ms(until))
+                        .returning(attempts.c.id)
+                    ).scalars()
                 )
+            return extended
 
-        self._run(work)
+        return self._run(work)
 
     def finish_attempt(self, result: AttemptResult) -> bool:
         return self.finish_attempts([result])[0]
