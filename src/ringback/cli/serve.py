@@ -105,25 +105,25 @@ def register(app: typer.Typer) -> None:
             threads.append(threading.Thread(target=hooks.run, args=(stop,), daemon=True))
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
-            # uvicorn handles the signal while it serves, then raises it again here: calls in
-            # progress finish (below) instead of the process dying half-way.
+            # uvicorn handles the signals while it serves, then raises them again here (and a
+            # signal before it serves lands here directly): the calls in progress finish
+            # (below) instead of the process dying half-way.
             if stop.is_set():
                 raise SystemExit(1)  # second signal: leave at once, the leases will expire
             print("stopping: finishing calls in progress", flush=True)
             stop.set()
+            server.should_exit = True
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         for thread in threads:
             thread.start()
         print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
-        try:
-            server.run()
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=60)
-            store.close()
+        server.run()  # until a signal or the dialer's death; a second signal leaves at once
+        stop.set()
+        for thread in threads:
+            thread.join()  # the dialer returns once its calls ended and are recorded
+        store.close()
         if died.is_set():
             print("error: the dialer stopped on an error (logged above)", file=sys.stderr)
             raise SystemExit(1)
