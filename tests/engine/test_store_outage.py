@@ -254,6 +254,21 @@ def test_results_of_calls_ended_in_an_outage_are_all_recorded_after_it(
     assert campaign is not None and campaign.status == "finished"
 
 
+def test_a_long_outage_is_logged_again_every_five_minutes(
+    make_run: Callable[..., Run], caplog: pytest.LogCaptureFixture
+) -> None:
+    run = make_run()
+    # 80 failed turns, 10 s apart after the first few: an outage of about 13 minutes.
+    run.flaky.fail(80, after=START + timedelta(minutes=2))
+    with caplog.at_level(logging.WARNING, logger="ringback.engine.dialer"):
+        run.dialer.run()
+    [up] = actions(caplog, "store_recovered")
+    reminders = actions(caplog, "store_still_unavailable")
+    assert 12 * 60 < up.seconds < 14 * 60
+    assert [round(r.seconds / 60) for r in reminders] == [5, 10]
+    history(run)  # and nothing was lost
+
+
 def test_bot_steps_that_read_the_store_are_replayed_not_dropped(
     make_run: Callable[..., Run], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ringback.store.dialects import is_database_error
+from tests.conftest import PG_ADMIN_URL
 
 
 def _raised(action: object) -> BaseException:
@@ -75,3 +76,41 @@ def test_a_constraint_or_sql_error_is_a_bug(tmp_path: Path, sql: str) -> None:
 def test_other_exceptions_are_bugs() -> None:
     assert not is_database_error(RuntimeError("database is locked"))
     assert not is_database_error(KeyError("campaign"))
+
+
+PG = PG_ADMIN_URL
+
+
+@pytest.mark.postgres
+def test_a_postgresql_connection_killed_by_the_server_is_waited_out() -> None:
+    with psycopg.connect(PG, autocommit=True) as victim, psycopg.connect(PG) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [victim.info.backend_pid])
+        killed = _raised(lambda: victim.execute("SELECT 1"))
+        assert isinstance(killed, psycopg.errors.AdminShutdown) and is_database_error(killed)
+        closed = _raised(lambda: victim.execute("SELECT 1"))  # psycopg's own: no SQLSTATE
+        assert "closed" in str(closed) and is_database_error(closed)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # A statement timeout: psycopg calls it an OperationalError, but it fails every time.
+        ["SET statement_timeout = 10", "SELECT pg_sleep(1)"],
+        # A value too large for a B-tree index (ProgramLimitExceeded, an OperationalError too).
+        [
+            "CREATE TEMP TABLE t (x text)",
+            "CREATE INDEX ON t (x)",
+            "INSERT INTO t SELECT string_agg(md5(i::text), '') FROM generate_series(1, 300) i",
+        ],
+        ["SELECT nonsense"],
+    ],
+)
+def test_a_postgresql_error_that_fails_every_time_is_a_bug(statements: list[str]) -> None:
+    with psycopg.connect(PG, autocommit=True) as conn:
+        *setup, failing = statements
+        for statement in setup:
+            conn.execute(statement)  # type: ignore[arg-type]
+        error = _raised(lambda: conn.execute(failing))  # type: ignore[arg-type]
+        assert isinstance(error, psycopg.Error) and error.sqlstate is not None
+        assert not is_database_error(error)

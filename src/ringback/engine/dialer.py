@@ -94,6 +94,8 @@ SCHEDULE_BATCH = 1000
 #: The wait before the store is tried again after a database error, doubled per failed turn.
 BACKOFF_FIRST = timedelta(seconds=1)
 BACKOFF_MAX = timedelta(seconds=30)
+#: How often a long outage is logged again (its first warning, and its end, are logged once).
+OUTAGE_REMINDER = timedelta(minutes=5)
 
 
 def _ms(seconds: float) -> timedelta:
@@ -165,6 +167,7 @@ class _Outage:
     retry_at: datetime  # the next turn that tries the store
     delay: timedelta = BACKOFF_FIRST  # the wait before retry_at, doubled per failed turn
     failed_turns: int = 1
+    warned: datetime | None = None  # the last "still unavailable" warning
 
 
 class Dialer:
@@ -319,6 +322,15 @@ class Dialer:
             outage.failed_turns += 1
             outage.delay = min(outage.delay * 2, self._backoff_max)
             outage.retry_at = now + outage.delay
+            if now - (outage.warned or outage.started) >= OUTAGE_REMINDER:
+                outage.warned = now
+                lasted = (now - outage.started).total_seconds()
+                log.warning(
+                    "database still unavailable after %.0f s (failed turns: %d)",
+                    lasted,
+                    outage.failed_turns,
+                    extra={"action": "store_still_unavailable", "seconds": lasted},
+                )
             return
         first = min(BACKOFF_FIRST, self._backoff_max)
         self._outage = _Outage(started=turn_began, retry_at=now + first, delay=first)

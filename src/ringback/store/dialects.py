@@ -155,11 +155,19 @@ def is_deadlock(error: BaseException) -> bool:
 _SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 13, 14, 15})
 
 
+#: PostgreSQL's SQLSTATEs of a server unavailable for now: connection exceptions, insufficient
+#: resources, system errors (classes 08, 53, 58), and the server shutting down or starting
+#: (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now). Not, say, a
+#: statement timeout or a value too large for an index: those fail again each time.
+_PG_UNAVAILABLE_CLASSES = frozenset({"08", "53", "58"})
+_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
 def is_database_error(error: BaseException) -> bool:
     """The database is unavailable (server restarted or unreachable, connection dropped, SQLite
-    locked past the busy timeout, the pool exhausted): psycopg's ``OperationalError`` or
-    ``InterfaceError``, one of SQLite's result codes above, wrapped by SQLAlchemy or raw from
-    the hot path (:mod:`.driver`). The dialer waits these out. Any other error, a constraint or
+    locked past the busy timeout, the pool exhausted): one of the SQLSTATEs or SQLite result
+    codes above, or psycopg's own connection errors, wrapped by SQLAlchemy or raw from the hot
+    path (:mod:`.driver`). The dialer waits these out. Any other error, a constraint or
     SQL error included, is a bug, and retrying it would only hide it."""
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
@@ -176,9 +184,12 @@ def is_database_error(error: BaseException) -> bool:
     # Importing psycopg costs some 160 ms, which a SQLite process need not pay: an error of
     # psycopg's can only exist once psycopg is loaded.
     psycopg = sys.modules.get("psycopg")
-    return psycopg is not None and isinstance(
-        driver_error, psycopg.OperationalError | psycopg.InterfaceError
-    )
+    if psycopg is None or not isinstance(driver_error, psycopg.Error):
+        return False
+    state = driver_error.sqlstate
+    if state is None:  # raised by psycopg itself: it could not connect, or the connection broke
+        return isinstance(driver_error, psycopg.OperationalError | psycopg.InterfaceError)
+    return state[:2] in _PG_UNAVAILABLE_CLASSES or state in _PG_UNAVAILABLE_STATES
 
 
 @functools.cache
