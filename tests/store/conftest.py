@@ -4,6 +4,8 @@ PostgreSQL on the real server (a fresh database per test)."""
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,14 +81,30 @@ def race(target: Callable[..., None], args: list[tuple[Any, ...]]) -> dict[Any, 
     """Run ``target(*args[i], start, out)`` in one ``spawn`` process per ``args`` entry (each
     imports everything afresh and opens its own store, as a worker on another host would),
     released together by the barrier ``start``; each puts one ``(key, value)`` pair on
-    ``out``. Returns the pairs as a dict, once every process exited cleanly."""
+    ``out``. Returns the pairs as a dict, once every process exited cleanly; a process that
+    dies fails the test at once, and none outlives it."""
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Barrier(len(args)), ctx.Queue()
     processes = [ctx.Process(target=target, args=(*a, start, out)) for a in args]
     for p in processes:
         p.start()
-    results = dict(out.get(timeout=120) for _ in processes)
-    for p in processes:
-        p.join(timeout=30)
-        assert p.exitcode == 0
-    return results
+    try:
+        results: dict[Any, Any] = {}
+        deadline = time.monotonic() + 120
+        while len(results) < len(processes):
+            try:
+                key, value = out.get(timeout=1)
+            except queue.Empty:
+                died = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                assert not died, f"a racing process died (exit code {died[0]})"
+                assert time.monotonic() < deadline, "the racing processes did not finish"
+                continue
+            results[key] = value
+        for p in processes:
+            p.join(timeout=30)
+            assert p.exitcode == 0
+        return results
+    finally:
+        for p in processes:
+            if p.is_alive():
+                p.kill()
