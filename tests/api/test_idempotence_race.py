@@ -9,11 +9,12 @@ sleep on a virtual clock, so a 10 s wait takes no time.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -182,3 +183,32 @@ def test_the_in_progress_error_is_documented(gated: Gated) -> None:
         assert "`idempotence.key.reused`" in conflict["description"]
         body = conflict["content"]["application/json"]["schema"]
         assert body == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+class _AnswerNotStored:
+    """The real store, except that storing an Idempotence-Key's answer fails (the database
+    went away right after the request's own work committed)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def complete_idempotent(self, *args: Any) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+
+def test_a_request_whose_answer_cannot_be_stored_still_answers(db_url: str) -> None:
+    def make_app(store: Store, clock: VirtualClock) -> FastAPI:
+        return create_app(cast(Store, _AnswerNotStored(store)), clock=clock)
+
+    with serving(db_url, make_app) as server:
+        token = str(server.create_campaign()["token"])
+        url = server.calls(token, "/addPhones")
+        added = httpx.post(url, json=BODY, headers={"Idempotence-Key": "k-1"})
+        # The numbers were added: the client must not be told otherwise and retry.
+        assert added.status_code == 200, added.text
+        assert len(added.json()) == 2
+        jobs = httpx.post(server.calls(token, "/callJob/getUnfinished"), json={"pageSize": 200})
+        assert sorted(job["phone"] for job in jobs.json()["items"]) == [p["phone"] for p in BODY]

@@ -148,10 +148,20 @@ def idempotent(
     try:
         result = run()
     except BaseException:
-        store.release_idempotent(scope, key, state.token)
+        try:
+            store.release_idempotent(scope, key, state.token)
+        except Exception:  # the answer is the request's own error; the lease frees the key
+            log.exception("%s: could not release Idempotence-Key %r", scope, key)
         raise
     stored = StoredResponse(200, result, digest)
-    if not store.complete_idempotent(scope, key, state.token, stored, now_of(request)):
+    try:
+        kept = store.complete_idempotent(scope, key, state.token, stored, now_of(request))
+    except Exception:
+        # The request's work is committed: answer it, or the client would retry a request that
+        # succeeded. Unstored, the key frees itself when its lease ends.
+        log.exception("%s: could not store the answer under Idempotence-Key %r", scope, key)
+        return JSONResponse(result)
+    if not kept:
         log.warning(
             "%s: the request under Idempotence-Key %r outlived its %.0f s lease and a repeat "
             "took the key: the repeat runs too",
