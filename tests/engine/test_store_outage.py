@@ -484,3 +484,63 @@ def test_a_stopping_worker_keeps_the_leases_of_its_calls_until_they_end(pair: Pa
     attempts = list(pair.store.iter_attempts(pair.campaign_id))
     assert [(a.worker, a.outcome) for a in attempts] == [("A", "answer"), ("A", "answer")]
     assert pair.a.attempts_finished == 2
+
+
+class _SlowOnce:
+    """The real store, whose first ``reap_expired`` from ``after`` on takes ``seconds`` (and
+    then works): a store that is slow for once, not unavailable."""
+
+    def __init__(self, store: Store, clock: SteppedClock, after: datetime, seconds: int) -> None:
+        self._store, self._clock, self._after, self._seconds = store, clock, after, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+        if name != "reap_expired":
+            return method
+
+        def slow(*args: Any) -> Any:
+            if self._seconds and self._clock.t >= self._after:
+                self._clock.t += timedelta(seconds=self._seconds)
+                self._seconds = 0
+            return method(*args)
+
+        return slow
+
+
+def test_a_store_call_that_is_slow_once_cuts_no_call(
+    pair: Pair, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A's reaper query takes 27 s at 12:00:30: its calls' leases (to 12:01:00, written at
+    # 12:00:30) are then 3 s from running out. The next turn extends them; nothing is cut.
+    slow = _SlowOnce(pair.store, pair.clock, START + timedelta(seconds=30), 27)
+    loaded = scenario(count=2, lines=2, mix={"answer": 1.0}, talk=300)  # the pair's callees
+    network = SimulatedTelephony(loaded.callees, seed=loaded.seed)
+    a = Dialer(cast(Store, slow), network, pair.clock, worker="A", campaign_ids=[pair.campaign_id])
+    with caplog.at_level(logging.WARNING, logger="ringback.engine.dialer"):
+        for second in range(400):
+            pair.clock.t = max(pair.clock.t, START + timedelta(seconds=second))
+            a._turn(pair.clock.t, False)
+    assert not actions(caplog, "call_cut")
+    attempts = list(pair.store.iter_attempts(pair.campaign_id))
+    assert [(x.outcome, x.call_duration) for x in attempts] == [("answer", 300)] * 2
+
+
+def test_an_answered_call_waiting_for_its_bot_is_cut_as_answered(
+    make_run: Callable[..., Run],
+) -> None:
+    # A JAICP bot reads $client when the call is answered (12:00:05): that read fails, then the
+    # whole store for two hours. The call is cut 3 s (a tenth of the 30 s lease) before its
+    # virtual-time lease (ringing + 1 h, to 13:00:30) runs out: answered, no conversation.
+    run = make_run(bot="always", count=1, lines=1, mix={"answer": 1.0})
+    run.flaky.fail(1, methods={"get_client"})
+    run.flaky.fail(10**6, after=START + timedelta(seconds=6))
+
+    def heal(now: datetime) -> None:
+        if now >= START + timedelta(hours=2):
+            run.flaky._rules.clear()
+
+    run.dialer.run(on_tick=heal)
+    first = run.attempts()[0]
+    assert first.outcome == "answer" and first.transcript == []
+    assert first.finished_at == START + timedelta(hours=1, seconds=27)
+    assert first.call_duration == 3600 + 27 - 5

@@ -298,10 +298,12 @@ class Dialer:
             if outage is not None:
                 self._refresh_campaigns()
                 self._next_refresh = now + self.refresh
+            # Leases before the calls play: a lease about to run out (a store call that was
+            # slow, an outage just over) is extended rather than its call cut. A stopping
+            # worker's calls still need theirs.
+            self._keep_leases(now)
             self._play_calls(now)
-            if stopping:
-                self._keep_leases(now)  # the calls in progress still need theirs
-            else:
+            if not stopping:
                 self._housekeeping(now)
                 self._dial(now)
             self._record_ended()
@@ -321,7 +323,7 @@ class Dialer:
         if outage is not None:
             outage.failed_turns += 1
             outage.delay = min(outage.delay * 2, self._backoff_max)
-            outage.retry_at = now + outage.delay
+            outage.retry_at = self._retry_before_cut(now + outage.delay, now)
             if now - (outage.warned or outage.started) >= OUTAGE_REMINDER:
                 outage.warned = now
                 lasted = (now - outage.started).total_seconds()
@@ -333,7 +335,8 @@ class Dialer:
                 )
             return
         first = min(BACKOFF_FIRST, self._backoff_max)
-        self._outage = _Outage(started=turn_began, retry_at=now + first, delay=first)
+        retry_at = self._retry_before_cut(now + first, now)
+        self._outage = _Outage(started=turn_began, retry_at=retry_at, delay=first)
         first_line = str(error).split("\n", 1)[0]  # SQLAlchemy's message goes on with the SQL
         reason = f"{type(error).__name__}: {first_line}"
         log.warning(
@@ -342,6 +345,11 @@ class Dialer:
             reason,
             extra={"action": "store_unavailable", "error": reason},
         )
+
+    def _retry_before_cut(self, retry_at: datetime, now: datetime) -> datetime:
+        """``retry_at``, or earlier: the store is tried once more before a call is cut."""
+        lapse = self._lapse_at()
+        return lapse if lapse is not None and now < lapse < retry_at else retry_at
 
     def _store_recovered(self, outage: _Outage) -> None:
         self._outage = None
@@ -396,11 +404,15 @@ class Dialer:
 
     def _keep_leases(self, now: datetime) -> None:
         """Write the leases of the calls in flight: the longer ones of long calls in virtual
-        time (:meth:`_start_calls`), and in real time every third of a lease until the calls
-        end (a stopping worker's too). A call whose attempt the store did not extend (another
-        worker's reaper took it) is cut."""
+        time (:meth:`_start_calls`), and in real time every third of a lease (or at once when
+        one is about to run out) until the calls end. A call whose attempt the store did not
+        extend (another worker's reaper took it) is cut."""
         self._write_leases()
-        if self.clock.virtual or (self._next_extend is not None and now < self._next_extend):
+        if self.clock.virtual:
+            return
+        due = self._next_extend is None or now >= self._next_extend
+        lapse = self._lapse_at()
+        if not due and (lapse is None or now < lapse):
             return
         calls = self._calls()
         if calls:
@@ -453,11 +465,17 @@ class Dialer:
         """End ``call`` now: hung up if answered, else ``failed``. Its result is recorded like
         any other (the store refuses it if the reaper took the attempt)."""
         call.cut = True
-        if call.answered_at is None:
+        if call.answered_at is None and call.plan.outcome == "answer" and call.at <= now:
+            # Answered at call.at, the bot not started (its step waited for the store): an
+            # answered call without a conversation.
+            call.answered_at, call.step, call.at = call.at, "end", now
+        elif call.answered_at is None:
             call.step, call.plan = "connect", replace(call.plan, outcome="failed")
-        elif call.step not in ("hangup", "end"):
-            call.step = "hangup"
-        call.at = min(call.at, now)
+            call.at = min(call.at, now)
+        elif call.step in ("hangup", "end"):
+            call.at = min(call.at, now)  # the callee or the bot hung up then
+        else:
+            call.step, call.at = "hangup", now
 
     def _after_cuts(self) -> None:
         """Replay the cut calls now (parked ones too) and find the next lapse."""
