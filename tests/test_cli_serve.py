@@ -10,9 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+
+from ringback.store import open_store
+from ringback.store.base import NewNumber
 
 # The dialer's run raises as a bug would (database outages it waits out itself); the rest of
 # `ringback serve` is the real one.
@@ -133,3 +137,37 @@ def test_on_sigterm_the_calls_in_progress_finish_and_are_recorded(tmp_path: Path
         assert [outcome for _, outcome in serving.attempts()] == ["answer", "answer"]
     finally:
         serving.close()
+
+
+def test_serve_on_a_port_already_taken_exits_before_dialling(tmp_path: Path) -> None:
+    db = tmp_path / "serve.sqlite3"
+    store = open_store(f"sqlite:///{db}")
+    store.migrate()
+    now = datetime.now(UTC)
+    campaign = store.create_campaign("c", {"maxSimultaneousCalls": 2}, now)
+    numbers = [number(phone, now) for phone in ("79161234567", "79161234568")]
+    store.add_numbers(campaign.id, numbers, now)
+    store.close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "ringback", "serve", "--db", f"sqlite:///{db}"]
+        done = subprocess.run(
+            [*command, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"RINGBACK_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
+        )
+    assert done.returncode != 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
+
+
+def number(phone: str, now: datetime) -> NewNumber:
+    return NewNumber(
+        phone=phone, payload={}, fields={}, gmt_zone=None, zone="UTC", zone_source="campaign",
+        status="planned", due_at=now, closes_at=now + timedelta(hours=1), priority=1,
+        custom=False,
+    )  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ringback.store.dialects import is_database_error
+from ringback.store.dialects import is_database_error, make_engine
 from tests.conftest import PG_ADMIN_URL
 
 
@@ -114,3 +114,19 @@ def test_a_postgresql_error_that_fails_every_time_is_a_bug(statements: list[str]
         error = _raised(lambda: conn.execute(failing))  # type: ignore[arg-type]
         assert isinstance(error, psycopg.Error) and error.sqlstate is not None
         assert not is_database_error(error)
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_give_up_on_a_server_that_went_away(pg_url: str) -> None:
+    # A dialer must notice within a fraction of a lease (ringback.engine.dialer), not after
+    # the kernel's TCP timeouts of a quarter of an hour.
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, psycopg.Connection)
+            options = {o.keyword.decode(): o.val for o in raw.pgconn.info}
+    finally:
+        engine.dispose()
+    assert options["connect_timeout"] == b"5" and options["tcp_user_timeout"] == b"10000"
+    assert options["keepalives_idle"] == b"5" and options["keepalives_count"] == b"3"

@@ -114,15 +114,28 @@ def register(app: typer.Typer) -> None:
             stop.set()
             server.should_exit = True
 
+        def start_when_serving() -> None:
+            # The dialer starts once the API serves: a server that cannot (the port taken)
+            # exits before anything was dialled.
+            while not server.started:
+                if stop.wait(0.05):
+                    return
+            print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
+            for thread in threads:
+                thread.start()
+
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        starter = threading.Thread(target=start_when_serving, daemon=True)
+        starter.start()
+        try:
+            server.run()  # until a signal or the dialer's death; a second signal leaves at once
+        finally:
+            stop.set()
+            starter.join()
         for thread in threads:
-            thread.start()
-        print(f"ringback API on http://{host}:{port} (OpenAPI: /openapi.json)", flush=True)
-        server.run()  # until a signal or the dialer's death; a second signal leaves at once
-        stop.set()
-        for thread in threads:
-            thread.join()  # the dialer returns once its calls ended and are recorded
+            if thread.ident is not None:  # started
+                thread.join()  # the dialer returns once its calls ended and are recorded
         store.close()
         if died.is_set():
             print("error: the dialer stopped on an error (logged above)", file=sys.stderr)

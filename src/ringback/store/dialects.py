@@ -83,6 +83,20 @@ def json_serializer(value: Any) -> str:
     return _encode(value)
 
 
+#: libpq settings that bound how long a call can hang on a server that went away (a dialer
+#: must notice within a fraction of a lease, see ringback.engine.dialer): connecting gives up
+#: after 5 s, and a connection whose server stopped answering is dropped after about 10 s
+#: (TCP keepalives, and unacknowledged data), rather than after the kernel's 15 minutes.
+PG_TIMEOUTS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
+
 def make_engine(url: str) -> Engine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -97,7 +111,7 @@ def make_engine(url: str) -> Engine:
         max_overflow=10,
         pool_reset_on_return=None,
         json_serializer=json_serializer,
-        connect_args={"prepare_threshold": None},
+        connect_args={"prepare_threshold": None, **PG_TIMEOUTS},
     )
 
 
@@ -156,11 +170,12 @@ _SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 13, 14, 15})
 
 
 #: PostgreSQL's SQLSTATEs of a server unavailable for now: connection exceptions, insufficient
-#: resources, system errors (classes 08, 53, 58), and the server shutting down or starting
-#: (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now). Not, say, a
-#: statement timeout or a value too large for an index: those fail again each time.
+#: resources, system errors (classes 08, 53, 58), the server shutting down or starting (57P01
+#: admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now), an idle connection closed
+#: by the server or a pooler (57P05 idle_session_timeout) and a lock wait timed out (55P03).
+#: Not, say, a statement timeout or a value too large for an index: those fail again each time.
 _PG_UNAVAILABLE_CLASSES = frozenset({"08", "53", "58"})
-_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "57P05", "55P03"})
 
 
 def is_database_error(error: BaseException) -> bool:
