@@ -380,9 +380,8 @@ class Dialer:
         if self._next_refresh is None or (not self.clock.virtual and now >= self._next_refresh):
             self._refresh_campaigns()
             self._next_refresh = now + self.refresh
-        # Leases first: after an outage the calls in flight may have outlived theirs, and the
-        # reaper must not take them.
-        self._keep_leases(now)
+        # The turn kept the leases before (_turn): after an outage the calls in flight may have
+        # outlived theirs, and the reaper must not take them.
         if self._next_reap is None or now >= self._next_reap:
             if any(call.lease_until < now for call, _ in self._ended):
                 # A call that ended is not the reaper's, even when its lease ran out (the
